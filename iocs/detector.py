@@ -1,0 +1,118 @@
+"""Simulated detector: a Gaussian of the motor positions, plus optional noise.
+
+``gaussian`` is pure; :func:`make_detector_group` builds the caproto group
+that serves it, with one centre PV per motor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from caproto.server import PVGroup, pvproperty
+
+from .axis import finite
+
+__all__ = ["gaussian", "make_detector_group"]
+
+
+def gaussian(
+    positions: Sequence[float],
+    centres: Sequence[float],
+    sigma: float,
+    amplitude: float,
+    background: float = 0.0,
+) -> float:
+    """``background + amplitude * exp(-|p - c|^2 / (2 sigma^2))`` over all axes."""
+    r2 = sum((p - c) ** 2 for p, c in zip(positions, centres, strict=True))
+    return background + amplitude * math.exp(-r2 / (2.0 * sigma * sigma))
+
+
+def _finite_putter(what: str, *, positive: bool = False, non_negative: bool = False):
+    async def putter(group: PVGroup, instance, value):
+        number = finite(value, what)
+        if positive and number <= 0:
+            raise ValueError(f"{what} must be > 0, not {number:g}")
+        if non_negative and number < 0:
+            raise ValueError(f"{what} must be >= 0, not {number:g}")
+        group.schedule_update()
+        return number
+
+    return putter
+
+
+class _DetectorBase(PVGroup):
+    """Simulated detector ``{prefix}`` (e.g. ``BEAMLINE:det``).
+
+    PVs
+    ---
+    ``{prefix}``            the reading, read only
+    ``{prefix}:amp``        peak amplitude
+    ``{prefix}:sigma``      peak width (standard deviation), > 0
+    ``{prefix}:bkg``        constant background
+    ``{prefix}:noise``      standard deviation of Gaussian noise, >= 0 (0: none)
+    ``{prefix}:<motor>:cen`` peak centre along each motor
+    """
+
+    det = pvproperty(
+        value=0.0, name="", read_only=True, precision=4, units="counts",
+        doc="Simulated detector reading",
+    )
+    amp = pvproperty(value=1000.0, name=":amp", precision=3, units="counts",
+                     doc="Peak amplitude", put=_finite_putter("amp"))
+    sigma = pvproperty(value=1.0, name=":sigma", precision=4, units="mm",
+                       doc="Peak width (standard deviation), > 0",
+                       put=_finite_putter("sigma", positive=True))
+    bkg = pvproperty(value=0.0, name=":bkg", precision=3, units="counts",
+                     doc="Constant background", put=_finite_putter("bkg"))
+    noise = pvproperty(value=0.0, name=":noise", precision=3, units="counts",
+                       doc="Noise standard deviation, >= 0 (0: no noise)",
+                       put=_finite_putter("noise", non_negative=True))
+
+    motor_names: tuple[str, ...] = ()
+
+    def __init__(self, *args, positions: Callable[[], Sequence[float]], seed: int | None = None,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._positions = positions
+        self._rng = np.random.default_rng(seed)
+        self._dirty = False
+
+    def schedule_update(self) -> None:
+        """Recompute the reading at the next scan (after a parameter change)."""
+        self._dirty = True
+
+    def centres(self) -> list[float]:
+        """The peak centre along each motor."""
+        return [getattr(self, f"cen_{name}").value for name in self.motor_names]
+
+    def value(self) -> float:
+        """The reading for the current motor positions (with noise when set)."""
+        reading = gaussian(self._positions(), self.centres(), self.sigma.value, self.amp.value,
+                           self.bkg.value)
+        if self.noise.value > 0:
+            reading += float(self._rng.normal(0.0, self.noise.value))
+        return reading
+
+    async def update(self) -> None:
+        """Publish a new reading (called after every motor position update)."""
+        self._dirty = False
+        await self.det.write(self.value())
+
+    @det.scan(period=0.1)
+    async def det(self, instance, async_lib):
+        """Refresh after parameter changes, and at 10 Hz when there is noise."""
+        if self._dirty or self.noise.value > 0:
+            await self.update()
+
+
+def make_detector_group(motor_names: Sequence[str], centre: float = 0.0) -> type[_DetectorBase]:
+    """A detector group class with a ``:<motor>:cen`` PV for each motor name."""
+    namespace: dict[str, object] = {"motor_names": tuple(motor_names)}
+    for name in motor_names:
+        namespace[f"cen_{name}"] = pvproperty(
+            value=centre, name=f":{name}:cen", precision=4, units="mm",
+            doc=f"Peak centre along {name}", put=_finite_putter(f"{name}:cen"),
+        )
+    return type("DetectorGroup", (_DetectorBase,), namespace)
