@@ -56,24 +56,51 @@ class _DetectorBase(PVGroup):
     """
 
     det = pvproperty(
-        value=0.0, name="", read_only=True, precision=4, units="counts",
+        value=0.0,
+        name="",
+        read_only=True,
+        precision=4,
+        units="counts",
         doc="Simulated detector reading",
     )
-    amp = pvproperty(value=1000.0, name=":amp", precision=3, units="counts",
-                     doc="Peak amplitude", put=_finite_putter("amp"))
-    sigma = pvproperty(value=1.0, name=":sigma", precision=4, units="mm",
-                       doc="Peak width (standard deviation), > 0",
-                       put=_finite_putter("sigma", positive=True))
-    bkg = pvproperty(value=0.0, name=":bkg", precision=3, units="counts",
-                     doc="Constant background", put=_finite_putter("bkg"))
-    noise = pvproperty(value=0.0, name=":noise", precision=3, units="counts",
-                       doc="Noise standard deviation, >= 0 (0: no noise)",
-                       put=_finite_putter("noise", non_negative=True))
+    amp = pvproperty(
+        value=1000.0,
+        name=":amp",
+        precision=3,
+        units="counts",
+        doc="Peak amplitude",
+        put=_finite_putter("amp"),
+    )
+    sigma = pvproperty(
+        value=1.0,
+        name=":sigma",
+        precision=4,
+        units="mm",
+        doc="Peak width (standard deviation), > 0",
+        put=_finite_putter("sigma", positive=True),
+    )
+    bkg = pvproperty(
+        value=0.0,
+        name=":bkg",
+        precision=3,
+        units="counts",
+        doc="Constant background",
+        put=_finite_putter("bkg"),
+    )
+    noise = pvproperty(
+        value=0.0,
+        name=":noise",
+        precision=3,
+        units="counts",
+        doc="Noise standard deviation, >= 0 (0: no noise)",
+        put=_finite_putter("noise", non_negative=True),
+    )
 
     motor_names: tuple[str, ...] = ()
 
-    def __init__(self, *args, positions: Callable[[], Sequence[float]], seed: int | None = None,
-                 **kwargs) -> None:
+    def __init__(
+        self, *args, positions: Callable[[], Sequence[float]], seed: int | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._positions = positions
         self._rng = np.random.default_rng(seed)
@@ -89,8 +116,9 @@ class _DetectorBase(PVGroup):
 
     def value(self) -> float:
         """The reading for the current motor positions (with noise when set)."""
-        reading = gaussian(self._positions(), self.centres(), self.sigma.value, self.amp.value,
-                           self.bkg.value)
+        reading = gaussian(
+            self._positions(), self.centres(), self.sigma.value, self.amp.value, self.bkg.value
+        )
         if self.noise.value > 0:
             reading += float(self._rng.normal(0.0, self.noise.value))
         return reading
@@ -112,7 +140,11 @@ def make_detector_group(motor_names: Sequence[str], centre: float = 0.0) -> type
     namespace: dict[str, object] = {"motor_names": tuple(motor_names)}
     for name in motor_names:
         namespace[f"cen_{name}"] = pvproperty(
-            value=centre, name=f":{name}:cen", precision=4, units="mm",
-            doc=f"Peak centre along {name}", put=_finite_putter(f"{name}:cen"),
+            value=centre,
+            name=f":{name}:cen",
+            precision=4,
+            units="mm",
+            doc=f"Peak centre along {name}",
+            put=_finite_putter(f"{name}:cen"),
         )
     return type("DetectorGroup", (_DetectorBase,), namespace)

@@ -167,10 +167,8 @@ def plan_move(
 
     s = 1.0 if d > 0 else -1.0
     dist, u0 = abs(d), abs(v)
-    if math.isinf(a):
-        peak = velo
-    else:
-        peak = min(velo, math.sqrt((2 * a * dist + u0 * u0) / 2))
+    # Highest speed that still leaves room to brake: capped at VELO.
+    peak = velo if math.isinf(a) else min(velo, math.sqrt((2 * a * dist + u0 * u0) / 2))
     # Distances of the ramp to the peak speed and of the final ramp to rest.
     d_ramp = 0.0 if math.isinf(a) else abs(peak * peak - u0 * u0) / (2 * a)
     d_brake = 0.0 if math.isinf(a) else peak * peak / (2 * a)

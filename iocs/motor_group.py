@@ -33,10 +33,10 @@ class MotorSetpoint(PvpropertyDouble):
     checks them before it writes).
     """
 
-    async def verify_value(self, value):  # noqa: D102 - caproto hook
+    async def verify_value(self, value):
         return await self.putter(self, value)
 
-    async def write_from_dbr(self, data, data_type, metadata, *, flags=0):  # noqa: D102
+    async def write_from_dbr(self, data, data_type, metadata, *, flags=0):
         # caproto converts an empty string to 0.0; a motor must not move on it.
         if data_type == ChannelType.STRING and _is_blank(data):
             raise ValueError("VAL must be a number, not an empty string")

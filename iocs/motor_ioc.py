@@ -68,8 +68,9 @@ class MotorIOC:
             for name in motors
         }
         detector_cls = make_detector_group(list(motors))
-        self.detector = detector_cls(prefix=f"{prefix}{detector}", positions=self.positions,
-                                     seed=seed)
+        self.detector = detector_cls(
+            prefix=f"{prefix}{detector}", positions=self.positions, seed=seed
+        )
         self.pvdb = dict(self.detector.pvdb)
         for group in self.motors.values():
             self.pvdb.update(group.pvdb)
@@ -89,17 +90,33 @@ def parse_args(argv: Sequence[str] | None = None):
         desc="Mock EPICS motor IOC (motor-record fields) with a simulated Gaussian detector.",
         supported_async_libs=["asyncio"],
     )
-    parser.add_argument("--motors", type=motor_list, default=["motor"],
-                        help="comma-separated motor names (default: motor)")
+    parser.add_argument(
+        "--motors",
+        type=motor_list,
+        default=["motor"],
+        help="comma-separated motor names (default: motor)",
+    )
     parser.add_argument("--detector", default="det", help="detector name (default: det)")
-    parser.add_argument("--update-rate", type=positive_float, default=20.0,
-                        help="RBV updates per second while moving (default: 20)")
-    parser.add_argument("--velocity", type=positive_float, default=1.0,
-                        help="initial VELO in EGU/s (default: 1)")
-    parser.add_argument("--acceleration", type=float, default=0.2,
-                        help="initial ACCL in s (default: 0.2)")
-    parser.add_argument("--limits", type=float, nargs=2, default=[-10.0, 10.0],
-                        metavar=("LLM", "HLM"), help="initial soft limits (default: -10 10)")
+    parser.add_argument(
+        "--update-rate",
+        type=positive_float,
+        default=20.0,
+        help="RBV updates per second while moving (default: 20)",
+    )
+    parser.add_argument(
+        "--velocity", type=positive_float, default=1.0, help="initial VELO in EGU/s (default: 1)"
+    )
+    parser.add_argument(
+        "--acceleration", type=float, default=0.2, help="initial ACCL in s (default: 0.2)"
+    )
+    parser.add_argument(
+        "--limits",
+        type=float,
+        nargs=2,
+        default=[-10.0, 10.0],
+        metavar=("LLM", "HLM"),
+        help="initial soft limits (default: -10 10)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="noise seed (reproducible runs)")
     args = parser.parse_args(argv)
     if args.limits[1] < args.limits[0]:

