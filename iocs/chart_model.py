@@ -1,0 +1,77 @@
+"""What the chart IOC hands the renderer: plain, immutable data (no CA, no matplotlib).
+
+The chart IOC keeps the histories and pairs samples; the renderer draws a
+:class:`ChartSnapshot` and knows nothing of Channel Access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+__all__ = ["CHART_KINDS", "ChartKind", "ChartSnapshot", "PeakStats", "Series"]
+
+ChartKind = Literal["strip", "xy", "map"]
+#: Chart kinds in the order of the chart IOC's ``Kind`` enum PV.
+CHART_KINDS: tuple[ChartKind, ...] = ("strip", "xy", "map")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One plotted quantity.
+
+    ``values`` holds float64 samples; NaN marks a gap (the source was
+    disconnected). ``times`` holds the server time stamps (seconds since the
+    epoch) of the samples, same length as ``values``.
+    """
+
+    name: str  #: PV name, e.g. ``BEAMLINE:motor.RBV``
+    label: str  #: short label for legends and axes, e.g. ``motor``
+    units: str = ""
+    precision: int = 3
+    connected: bool = True
+    times: np.ndarray = field(default_factory=lambda: np.empty(0))
+    values: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+
+@dataclass(frozen=True)
+class PeakStats:
+    """Peak statistics of y against x, with the definitions of bluesky's ``PeakStats``.
+
+    ``max``/``min`` are (x, y) pairs; ``cen`` is the midpoint of the
+    half-maximum crossings, ``com`` the centre of mass, ``fwhm`` the full
+    width at half maximum. Values that cannot be computed are NaN.
+    """
+
+    max: tuple[float, float]
+    min: tuple[float, float]
+    cen: float
+    com: float
+    fwhm: float
+    npoints: int
+
+
+@dataclass(frozen=True)
+class ChartSnapshot:
+    """Everything one frame shows.
+
+    ``strip``: ``x`` is None; each series in ``ys`` is drawn against its own
+    ``times - now`` (seconds ago) over ``[-window, 0]``.
+    ``xy``: ``x`` and the single series in ``ys`` have aligned samples
+    (same length); peak markers from ``peak`` when given.
+    ``map``: ``x`` and ``ys[0]`` are two motors' aligned positions, drawn as a
+    fading trail with a crosshair at the newest point and the soft-limit box
+    ``x_limits`` by ``y_limits`` (each ``(low, high)`` or None).
+    """
+
+    kind: ChartKind
+    now: float
+    window: float
+    ys: tuple[Series, ...]
+    x: Series | None = None
+    title: str = ""
+    peak: PeakStats | None = None
+    x_limits: tuple[float, float] | None = None
+    y_limits: tuple[float, float] | None = None
