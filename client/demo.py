@@ -1,0 +1,89 @@
+"""``chartioc-demo``: start the IOCs on 127.0.0.1, move a motor through a pattern, show PVs.
+
+Everything runs on ports of its own, so the demo never disturbs (or sees)
+other IOCs on the network. The IOCs are stopped when the demo ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .localca import (
+    IocProcess,
+    client_environment,
+    epics_tool,
+    free_ports,
+    put_epics_tools_on_path,
+)
+
+__all__ = ["main"]
+
+log = logging.getLogger(__name__)
+
+PATTERN = (2.0, -1.5, 0.5, 1.0, 0.0)
+
+
+def caget_lines(pvs: Sequence[str]) -> str:
+    """What ``caget`` prints for ``pvs`` (EPICS base tool when installed, else pyepics)."""
+    try:
+        tool = epics_tool("caget")
+    except FileNotFoundError:
+        import epics
+
+        return "\n".join(f"{pv:30s} {epics.caget(pv, as_string=True, timeout=5)}" for pv in pvs)
+    result = subprocess.run([tool, "-w", "5", *pvs], capture_output=True, text=True, timeout=30)
+    return (result.stdout + result.stderr).rstrip()
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options of the demo."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prefix", default="BEAMLINE:", help="PV prefix (default BEAMLINE:)")
+    parser.add_argument("--output", default="demo-output", help="folder for logs and images")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``chartioc-demo``."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("caproto").setLevel(logging.WARNING)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    motor_port, repeater_port = free_ports(2)
+    os.environ.update(client_environment([motor_port], repeater_port))
+    put_epics_tools_on_path()
+    import epics  # after the environment: libca reads it once
+
+    prefix = args.prefix
+    motor = f"{prefix}motor"
+    print(f"Motor IOC on 127.0.0.1:{motor_port}; to follow along in another terminal:")
+    print(f"  export EPICS_CA_ADDR_LIST=127.0.0.1:{motor_port} EPICS_CA_AUTO_ADDR_LIST=NO")
+    print(f"  camonitor {motor}.RBV {motor}.running {prefix}det\n")
+    with IocProcess(
+        "chartioc.iocs.motor_ioc",
+        ["--prefix", prefix, "--velocity", "2", "--acceleration", "0.2"],
+        port=motor_port,
+        ready_pv=f"{motor}.RBV",
+        log_path=out / "motor-ioc.log",
+    ):
+        epics.caput(f"{prefix}det:motor:cen", 0.5, wait=True, timeout=5)
+        for target in PATTERN:
+            print(f"$ caput -c {motor}.VAL {target}")
+            if epics.caput(f"{motor}.VAL", target, wait=True, timeout=30) != 1:
+                print(f"move to {target} did not complete", file=sys.stderr)
+                return 1
+            print(caget_lines([f"{motor}.RBV", f"{motor}.DMOV", f"{prefix}det"]))
+        print("\nThe chart IOC and the GUI are not part of this version yet (issues 3, 4).")
+        epics.ca.finalize_libca()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
