@@ -1,0 +1,230 @@
+"""ChartRenderer: a ChartSnapshot in, an RGB uint8 frame out.
+
+One :class:`~matplotlib.figure.Figure` with a
+:class:`~matplotlib.backends.backend_agg.FigureCanvasAgg` lives as long as
+the renderer (the matplotlib gallery's ``canvasagg.py``); no pyplot. The
+moving artists are ``animated``: a full ``canvas.draw()`` paints only the
+static parts, which are then cached and restored on later frames, and the
+moving artists are drawn on top (the gallery's ``blitting.py``). A full
+redraw happens only when something static changes: chart kind, size,
+title, labels or units, axis limits, connection state.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from chartioc.iocs.chart_model import ChartSnapshot
+from chartioc.iocs.render.base import Painter
+from chartioc.iocs.render.map import MapPainter
+from chartioc.iocs.render.strip import StripPainter
+from chartioc.iocs.render.style import MARGINS_PX
+from chartioc.iocs.render.xy import XYPainter
+
+__all__ = ["MAX_SIZE", "MIN_SIZE", "ChartRenderer"]
+
+#: Smallest and largest accepted frame side, in pixels.
+MIN_SIZE = 32
+MAX_SIZE = 4096
+
+_PAINTERS: dict[str, type[Painter]] = {
+    "strip": StripPainter,
+    "xy": XYPainter,
+    "map": MapPainter,
+}
+
+
+def _check_size(width: int, height: int) -> tuple[int, int]:
+    w, h = int(width), int(height)
+    if not (MIN_SIZE <= w <= MAX_SIZE and MIN_SIZE <= h <= MAX_SIZE):
+        raise ValueError(f"frame size {w}x{h} outside [{MIN_SIZE}, {MAX_SIZE}]")
+    return w, h
+
+
+class ChartRenderer:
+    """Render :class:`~chartioc.iocs.chart_model.ChartSnapshot` objects to RGB frames.
+
+    Parameters
+    ----------
+    width, height : int
+        Frame size in pixels, each in ``[MIN_SIZE, MAX_SIZE]``.
+    dpi : float, optional
+        Figure resolution; scales fonts and line widths relative to pixels.
+
+    Notes
+    -----
+    Not thread-safe: use one renderer from one thread at a time (the chart
+    IOC renders in a worker thread). :meth:`render` returns a **new** array
+    every call, so the caller may keep or publish it while the next frame is
+    drawn.
+    """
+
+    def __init__(self, width: int, height: int, dpi: float = 100.0) -> None:
+        self._width, self._height = _check_size(width, height)
+        self._dpi = float(dpi)
+        self._figure = Figure(figsize=(self._width / dpi, self._height / dpi), dpi=dpi)
+        self._figure.patch.set_facecolor("white")
+        self._canvas = FigureCanvasAgg(self._figure)
+        self._painter: Painter | None = None
+        self._painter_key: tuple[str, int] | None = None
+        self._static_key: object = None
+        self._background: object = None
+        #: wall-clock seconds :meth:`render` took last time
+        self.last_render_seconds: float = 0.0
+        #: frames drawn in full (static parts included)
+        self.full_redraws: int = 0
+        #: frames drawn by restoring the cached background and the moving artists
+        self.blits: int = 0
+
+    # -- properties ----------------------------------------------------------------
+    @property
+    def width(self) -> int:
+        """Frame width in pixels."""
+        return self._width
+
+    @property
+    def height(self) -> int:
+        """Frame height in pixels."""
+        return self._height
+
+    @property
+    def frames(self) -> int:
+        """Frames rendered (``full_redraws + blits``)."""
+        return self.full_redraws + self.blits
+
+    @property
+    def figure(self) -> Figure:
+        """The persistent figure (for inspection; do not draw on it)."""
+        return self._figure
+
+    @property
+    def axes(self) -> Axes | None:
+        """The axes of the current chart, None before the first frame."""
+        return self._painter.ax if self._painter is not None else None
+
+    # -- public API ------------------------------------------------------------------
+    def resize(self, width: int, height: int) -> None:
+        """Change the frame size; the next frame is a full redraw.
+
+        Raises
+        ------
+        ValueError
+            If a side is outside ``[MIN_SIZE, MAX_SIZE]``.
+        """
+        w, h = _check_size(width, height)
+        if (w, h) == (self._width, self._height):
+            return
+        self._width, self._height = w, h
+        self._figure.set_size_inches(w / self._dpi, h / self._dpi)
+        if self._painter is not None:
+            self._painter.ax.set_position(self._axes_rect())
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Force a full redraw on the next :meth:`render`."""
+        self._static_key = None
+        self._background = None
+
+    def render(self, snap: ChartSnapshot) -> np.ndarray:
+        """Draw one frame.
+
+        Parameters
+        ----------
+        snap : ChartSnapshot
+            What to show.
+
+        Returns
+        -------
+        numpy.ndarray
+            A new ``(height, width, 3)`` uint8 C-contiguous RGB array.
+
+        Raises
+        ------
+        ValueError
+            If ``snap.kind`` is not a known chart kind.
+        """
+        t0 = time.perf_counter()
+        painter = self._painter_for(snap)
+        painter.prepare(snap)
+        key = painter.static_key(snap)
+        canvas = self._canvas
+        if self._background is None or key != self._static_key:
+            painter.apply_static(snap)
+            painter.update_artists(snap)
+            canvas.draw()  # animated artists are skipped here
+            self._background = canvas.copy_from_bbox(self._figure.bbox)
+            self._static_key = key
+            self.full_redraws += 1
+        else:
+            canvas.restore_region(self._background)
+            painter.update_artists(snap)
+            self.blits += 1
+        ax = painter.ax
+        for artist in painter.animated:
+            if artist.get_visible():
+                ax.draw_artist(artist)
+        buf = np.asarray(canvas.buffer_rgba())
+        frame = np.ascontiguousarray(buf[:, :, :3])
+        if frame.shape != (self._height, self._width, 3):  # pragma: no cover - guard
+            raise RuntimeError(f"canvas is {frame.shape}, expected {self._height}x{self._width}")
+        self.last_render_seconds = time.perf_counter() - t0
+        return frame
+
+    def data_to_pixel(self, x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
+        """Map data coordinates of the current axes to frame pixel coordinates.
+
+        Parameters
+        ----------
+        x, y : array_like
+            Data coordinates (for a strip chart, x is seconds relative to
+            ``now``: negative in the past).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(..., 2)`` float array of ``(column, row)``; row 0 is the top
+            of the frame and pixel ``(c, r)`` covers ``[c, c+1) x [r, r+1)``,
+            so ``np.floor`` gives array indices ``frame[row, column]``.
+
+        Raises
+        ------
+        RuntimeError
+            Before the first frame.
+        """
+        if self._painter is None:
+            raise RuntimeError("no frame rendered yet")
+        xy = np.stack(np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float)), axis=-1)
+        disp = self._painter.ax.transData.transform(xy.reshape(-1, 2)).reshape(xy.shape)
+        disp[..., 1] = self._height - disp[..., 1]
+        return disp
+
+    # -- internals -------------------------------------------------------------------
+    def _axes_rect(self) -> tuple[float, float, float, float]:
+        """Axes position in figure fractions from the pixel margins."""
+        w, h = self._width, self._height
+        left, right, top, bottom = MARGINS_PX
+        # small frames: never give the margins more than 40 % of a side
+        left = min(left, 0.25 * w)
+        right = min(right, 0.05 * w)
+        top = min(top, 0.15 * h)
+        bottom = min(bottom, 0.25 * h)
+        return (left / w, bottom / h, (w - left - right) / w, (h - top - bottom) / h)
+
+    def _painter_for(self, snap: ChartSnapshot) -> Painter:
+        try:
+            cls = _PAINTERS[snap.kind]
+        except KeyError:
+            raise ValueError(f"unknown chart kind {snap.kind!r}") from None
+        pkey = (snap.kind, len(snap.ys))
+        if self._painter is None or pkey != self._painter_key:
+            self._figure.clear()
+            ax = self._figure.add_axes(self._axes_rect())
+            self._painter = cls(ax, len(snap.ys))
+            self._painter_key = pkey
+            self.invalidate()
+        return self._painter

@@ -1,0 +1,125 @@
+"""xy chart: one series against another (a scan), with peak markers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from chartioc.iocs.chart_model import ChartSnapshot, PeakStats
+from chartioc.iocs.render.base import EMPTY_SERIES, Painter, data_range, trace_colour
+from chartioc.iocs.render.decimate import minmax_decimate
+from chartioc.iocs.render.style import (
+    CEN_COLOUR,
+    FWHM_COLOUR,
+    LABEL_SIZE,
+    MAX_COLOUR,
+    TICK_SIZE,
+    axis_label,
+)
+
+__all__ = ["XYPainter"]
+
+#: Above this many points the line is drawn without markers.
+MAX_MARKERS = 200
+
+
+def _finite(*values: float) -> bool:
+    return all(math.isfinite(v) for v in values)
+
+
+class XYPainter(Painter):
+    """``ys[0].values`` against ``x.values`` as line + markers.
+
+    With ``snap.peak``: a vertical line at ``cen``, a star at the maximum, a
+    horizontal bar of length ``fwhm`` centred on ``cen`` at half maximum
+    (``(max + min) / 2``, the level bluesky's crossings use) and a text box
+    with cen, fwhm and max. All of these move with the data and are redrawn
+    on every frame.
+    """
+
+    kind = "xy"
+
+    def __init__(self, ax: Axes, nseries: int) -> None:
+        super().__init__(ax, nseries)
+        self.line = self._line(trace_colour(0), marker="o", markersize=4)
+        self.cen_line = self._line(CEN_COLOUR, linewidth=1.5)
+        self.fwhm_bar = self._line(FWHM_COLOUR, linewidth=2.0, marker="|", markersize=10)
+        self.max_marker = self._line(
+            MAX_COLOUR, linestyle="none", marker="*", markersize=12, markerfacecolor="#ffd700"
+        )
+        self.text = ax.text(
+            0.98,
+            0.97,
+            "",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=TICK_SIZE,
+            family="monospace",
+            multialignment="left",
+            animated=True,
+            zorder=9,
+            bbox={"facecolor": "white", "edgecolor": "#808080", "alpha": 0.85},
+        )
+        self.animated.append(self.text)
+        self._x = np.empty(0)
+        self._y = np.empty(0)
+
+    def prepare(self, snap: ChartSnapshot) -> None:
+        xs = snap.x if snap.x is not None else EMPTY_SERIES
+        ys = snap.ys[0] if snap.ys else EMPTY_SERIES
+        x = np.asarray(xs.values, dtype=np.float64)
+        y = np.asarray(ys.values, dtype=np.float64)
+        n = min(x.size, y.size)
+        self._x, self._y = x[:n], y[:n]
+        both = np.isfinite(self._x) & np.isfinite(self._y)
+        self.xlim.update(*data_range(self._x[both]))
+        self.ylim.update(*data_range(self._y[both]))
+
+    def apply_static(self, snap: ChartSnapshot) -> None:
+        super().apply_static(snap)
+        xs = snap.x if snap.x is not None else EMPTY_SERIES
+        ys = snap.ys[0] if snap.ys else EMPTY_SERIES
+        self.ax.set_xlabel(axis_label(xs.label, xs.units), fontsize=LABEL_SIZE)
+        self.ax.set_ylabel(axis_label(ys.label, ys.units), fontsize=LABEL_SIZE)
+
+    def update_artists(self, snap: ChartSnapshot) -> None:
+        x, y = self._x, self._y
+        columns = self._columns()
+        if x.size > 2 * columns:
+            lo, hi = self.xlim.limits
+            if np.all(x[1:] >= x[:-1]):
+                x, y = minmax_decimate(x, y, lo, hi, columns)
+            elif np.all(x[1:] <= x[:-1]):
+                x, y = minmax_decimate(x[::-1], y[::-1], lo, hi, columns)
+        want_marker = "o" if x.size <= MAX_MARKERS else "None"
+        if self.line.get_marker() != want_marker:
+            self.line.set_marker(want_marker)
+        self.line.set_data(x, y)
+        self._update_peak(snap)
+
+    def _update_peak(self, snap: ChartSnapshot) -> None:
+        peak: PeakStats | None = snap.peak
+        if peak is None:
+            for artist in (self.cen_line, self.fwhm_bar, self.max_marker, self.text):
+                artist.set_visible(False)
+            return
+        prec = snap.ys[0].precision if snap.ys else 3
+        prec = min(max(int(prec), 0), 12)
+        xmax, ymax = peak.max
+        ymin = peak.min[1]
+        ylo, yhi = self.ylim.limits
+        self.cen_line.set_data([peak.cen, peak.cen], [ylo, yhi])
+        self.cen_line.set_visible(_finite(peak.cen))
+        self.max_marker.set_data([xmax], [ymax])
+        self.max_marker.set_visible(_finite(xmax, ymax))
+        half = (ymax + ymin) / 2
+        self.fwhm_bar.set_data([peak.cen - peak.fwhm / 2, peak.cen + peak.fwhm / 2], [half, half])
+        self.fwhm_bar.set_visible(_finite(peak.cen, peak.fwhm, half))
+        self.text.set_text(
+            f"cen  {peak.cen:.{prec}f}\nfwhm {peak.fwhm:.{prec}f}\nmax  {ymax:.{prec}f}"
+            f" @ {xmax:.{prec}f}"
+        )
+        self.text.set_visible(True)
