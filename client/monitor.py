@@ -161,6 +161,19 @@ class PVMonitor:
             sub.add_callback(on_value)
             self._subs[pv.name] = sub
 
+    async def remove(self, pvnames: Iterable[str]) -> None:
+        """Stop following ``pvnames``."""
+        for name in pvnames:
+            sub = self._subs.pop(name, None)
+            if sub is not None:
+                try:
+                    await sub.clear()
+                except Exception:
+                    log.debug("clearing %s failed", name, exc_info=True)
+            self._pvs.pop(name, None)
+            self.connected.pop(name, None)
+            self.latest.pop(name, None)
+
     async def wait_connected(self, pvnames: Iterable[str] | None = None, timeout: float = 5.0):
         """Wait until ``pvnames`` (default: all) are connected; raise TimeoutError if not."""
         names = list(self._pvs if pvnames is None else pvnames)

@@ -1,0 +1,533 @@
+"""``chartioc-chart``: the chart IOC. Subscribes PVs, draws charts, serves them as image PVs.
+
+Intake is lossless (every monitor update enters the histories of
+:class:`~chartioc.iocs.chart_engine.ChartEngine`); drawing is lossy: a frame
+is drawn only when something changed, at most ``MaxRate`` times a second, in
+a worker thread so that Channel Access traffic never waits for matplotlib.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from caproto import ChannelType
+from caproto.server import PVGroup, SubGroup, pvproperty, run, template_arg_parser
+
+from ..client.monitor import ConnectionChange, Event, PVMonitor, ValueUpdate
+from .chart_engine import LIMITS, ChartConfig, ChartEngine, ConfigError
+from .chart_model import CHART_KINDS
+from .image_group import ImageGroup
+from .render.renderer import ChartRenderer
+
+__all__ = ["ChartIOC", "main", "parse_args"]
+
+log = logging.getLogger(__name__)
+
+PAIR_PV_LENGTH = 10_000  #: points published in PairsX_RBV / PairsY_RBV
+STATUS_PERIOD = 1.0
+
+
+def _string(name: str, value: str, doc: str, read_only: bool = False):
+    return pvproperty(
+        value=value, name=name, dtype=ChannelType.STRING, doc=doc, read_only=read_only
+    )
+
+
+def _stat(name: str, doc: str):
+    return pvproperty(value=math.nan, name=name, read_only=True, precision=4, doc=doc)
+
+
+def _limit_sources(pvname: str) -> tuple[str, str] | None:
+    """``BEAMLINE:m1.RBV`` -> (``BEAMLINE:m1.LLM``, ``BEAMLINE:m1.HLM``); None if not a field."""
+    base, dot, field = pvname.rpartition(".")
+    if not dot or field not in ("RBV", "VAL", "DRBV"):
+        return None
+    return f"{base}.LLM", f"{base}.HLM"
+
+
+class ChartIOC(PVGroup):
+    """The chart IOC, ``{prefix}`` being e.g. ``BEAMLINE:chart:``.
+
+    PVs
+    ---
+    Configuration (validated; a refused value leaves the setting and says why in Status_RBV):
+    ``Kind`` (strip, xy, map), ``X``, ``Y1``..``Y4`` (source PV names), ``Window`` (s),
+    ``Width``, ``Height`` (pixels), ``MaxRate`` (Hz), ``Title``, ``Clear``, ``Pause``.
+
+    Readbacks: ``RenderTime_RBV`` (ms), ``FramesRendered_RBV``, ``UpdatesReceived_RBV``,
+    ``UpdatesCoalesced_RBV``, ``InputsConnected_RBV``, ``InputsTotal_RBV``, ``Status_RBV``.
+
+    Peak statistics of the xy chart: ``PeakMax_RBV``, ``PeakMaxX_RBV``, ``PeakMin_RBV``,
+    ``PeakMinX_RBV``, ``PeakCen_RBV``, ``PeakCom_RBV``, ``PeakFwhm_RBV``, ``PeakPoints_RBV``;
+    the plotted points: ``PairsX_RBV``, ``PairsY_RBV``.
+
+    Images: ``image1:`` RGB1 and ``image2:`` Mono (see :class:`ImageGroup`).
+    """
+
+    image1 = SubGroup(ImageGroup, prefix="image1:", mode="RGB1")
+    image2 = SubGroup(ImageGroup, prefix="image2:", mode="Mono")
+
+    kind = pvproperty(
+        value="strip",
+        name="Kind",
+        dtype=ChannelType.ENUM,
+        enum_strings=CHART_KINDS,
+        doc="Chart kind: strip, xy or map",
+    )
+    x = _string("X", "", "X source PV (xy, map)")
+    y1 = _string("Y1", "", "Y source PV 1 (strip, xy, map)")
+    y2 = _string("Y2", "", "Y source PV 2 (strip)")
+    y3 = _string("Y3", "", "Y source PV 3 (strip)")
+    y4 = _string("Y4", "", "Y source PV 4 (strip)")
+    window = pvproperty(
+        value=60.0,
+        name="Window",
+        units="s",
+        precision=1,
+        lower_disp_limit=LIMITS["window"][0],
+        upper_disp_limit=LIMITS["window"][1],
+        doc="Strip chart time window",
+    )
+    width = pvproperty(
+        value=640,
+        name="Width",
+        units="px",
+        dtype=ChannelType.LONG,
+        lower_disp_limit=LIMITS["width"][0],
+        upper_disp_limit=LIMITS["width"][1],
+        doc="Frame width",
+    )
+    height = pvproperty(
+        value=480,
+        name="Height",
+        units="px",
+        dtype=ChannelType.LONG,
+        lower_disp_limit=LIMITS["height"][0],
+        upper_disp_limit=LIMITS["height"][1],
+        doc="Frame height",
+    )
+    max_rate = pvproperty(
+        value=10.0,
+        name="MaxRate",
+        units="Hz",
+        precision=1,
+        lower_disp_limit=LIMITS["max_rate"][0],
+        upper_disp_limit=LIMITS["max_rate"][1],
+        doc="Maximum frame rate",
+    )
+    title = _string("Title", "", "Chart title")
+    clear = pvproperty(
+        value=0, name="Clear", dtype=ChannelType.INT, doc="Write 1 to forget every history"
+    )
+    pause = pvproperty(
+        value="Run",
+        name="Pause",
+        dtype=ChannelType.ENUM,
+        enum_strings=("Run", "Pause"),
+        doc="Pause drawing (intake goes on)",
+    )
+
+    render_time = pvproperty(
+        value=0.0,
+        name="RenderTime_RBV",
+        units="ms",
+        precision=1,
+        read_only=True,
+        doc="Time to draw the last frame",
+    )
+    frames_rendered = pvproperty(
+        value=0,
+        name="FramesRendered_RBV",
+        dtype=ChannelType.LONG,
+        read_only=True,
+        doc="Frames drawn",
+    )
+    updates_received = pvproperty(
+        value=0,
+        name="UpdatesReceived_RBV",
+        dtype=ChannelType.LONG,
+        read_only=True,
+        doc="Monitor updates entered in the histories",
+    )
+    updates_coalesced = pvproperty(
+        value=0,
+        name="UpdatesCoalesced_RBV",
+        dtype=ChannelType.LONG,
+        read_only=True,
+        doc="Updates drawn together with a later one",
+    )
+    inputs_connected = pvproperty(
+        value=0,
+        name="InputsConnected_RBV",
+        dtype=ChannelType.LONG,
+        read_only=True,
+        doc="Source PVs connected",
+    )
+    inputs_total = pvproperty(
+        value=0,
+        name="InputsTotal_RBV",
+        dtype=ChannelType.LONG,
+        read_only=True,
+        doc="Source PVs configured",
+    )
+    status = _string(
+        "Status_RBV", "starting", "What the IOC is doing, or what went wrong", read_only=True
+    )
+
+    peak_max = _stat("PeakMax_RBV", "Largest y of the xy chart")
+    peak_max_x = _stat("PeakMaxX_RBV", "x of the largest y")
+    peak_min = _stat("PeakMin_RBV", "Smallest y of the xy chart")
+    peak_min_x = _stat("PeakMinX_RBV", "x of the smallest y")
+    peak_cen = _stat("PeakCen_RBV", "Centre: midpoint of the half-maximum crossings")
+    peak_com = _stat("PeakCom_RBV", "Centre of mass")
+    peak_fwhm = _stat("PeakFwhm_RBV", "Full width at half maximum")
+    peak_points = pvproperty(
+        value=0,
+        name="PeakPoints_RBV",
+        dtype=ChannelType.LONG,
+        read_only=True,
+        doc="Points the statistics are computed on",
+    )
+    pairs_x = pvproperty(
+        value=[0.0],
+        name="PairsX_RBV",
+        max_length=PAIR_PV_LENGTH,
+        read_only=True,
+        doc="x of the plotted xy/map points (newest last)",
+    )
+    pairs_y = pvproperty(
+        value=[0.0],
+        name="PairsY_RBV",
+        max_length=PAIR_PV_LENGTH,
+        read_only=True,
+        doc="y of the plotted xy/map points (newest last)",
+    )
+
+    def __init__(self, *args, config: ChartConfig | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.engine = ChartEngine(config or ChartConfig())
+        self.renderer = ChartRenderer(self.engine.config.width, self.engine.config.height)
+        self.monitor = PVMonitor()
+        self.monitor.add_listener(self._on_event)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
+        self._dirty = asyncio.Event()
+        self._pending = 0  # updates since the last frame
+        self._coalesced = 0
+        self._frames = 0
+        self._limits: dict[str, float] = {}
+        self._limit_pvs: set[str] = set()
+        self._error = ""  # the last refused setting, shown until the next good one
+
+    # -- configuration -----------------------------------------------------------------------
+    async def _configure(self, **changes) -> None:
+        """Validate and apply a configuration change; refuse with a status text."""
+        try:
+            config = self.engine.config.with_(**changes)
+        except ConfigError as ex:
+            self._error = str(ex)
+            await self.status.write(self._error[:39])
+            raise
+        self._error = ""
+        old_sources = set(self.engine.config.sources()) | self._limit_pvs
+        self.engine.configure(config)
+        await self._subscribe(old_sources)
+        self._dirty.set()
+
+    async def _subscribe(self, old: set[str]) -> None:
+        cfg = self.engine.config
+        wanted = set(cfg.sources())
+        self._limit_pvs = set()
+        if cfg.kind == "map":
+            for src in (cfg.x, cfg.ys[0] if cfg.ys else ""):
+                pair = _limit_sources(src) if src else None
+                if pair:
+                    self._limit_pvs.update(pair)
+        wanted |= self._limit_pvs
+        await self.monitor.remove(old - wanted)
+        await self.monitor.add(sorted(wanted - old))
+        await self.inputs_total.write(len(cfg.sources()))
+
+    def _ys_from_pvs(self) -> tuple[str, ...]:
+        return tuple(pv.value for pv in (self.y1, self.y2, self.y3, self.y4))
+
+    # -- intake --------------------------------------------------------------------------------
+    async def _on_event(self, event: Event) -> None:
+        if isinstance(event, ValueUpdate):
+            if event.pvname in self._limit_pvs:
+                self._limits[event.pvname] = float(event.value)
+                self._dirty.set()
+            if self.engine.ingest_value(event.pvname, event.value, event.timestamp):
+                self._pending += 1
+                self._dirty.set()
+        elif isinstance(event, ConnectionChange):
+            md = self.monitor.metadata.get(event.pvname)
+            if md is not None:
+                self.engine.set_metadata(event.pvname, md.units, md.precision)
+            if self.engine.ingest_connection(event.pvname, event.connected, event.timestamp):
+                self._dirty.set()
+                await self._update_status()
+
+    # -- drawing -----------------------------------------------------------------------------
+    def _box(self, src: str) -> tuple[float, float] | None:
+        pair = _limit_sources(src)
+        if pair is None or not all(p in self._limits for p in pair):
+            return None
+        low, high = self._limits[pair[0]], self._limits[pair[1]]
+        return (low, high) if high > low else None
+
+    def _draw(self, snap, width: int, height: int) -> np.ndarray:
+        """Runs in the render thread: the only place the renderer is touched."""
+        if (self.renderer.width, self.renderer.height) != (width, height):
+            self.renderer.resize(width, height)
+        return self.renderer.render(snap)
+
+    async def _render_loop(self, async_lib) -> None:
+        loop = asyncio.get_running_loop()
+        last = 0.0
+        while True:
+            await self._dirty.wait()
+            if self.pause.value == "Pause":
+                await async_lib.library.sleep(0.1)
+                continue
+            wait = last + 1.0 / self.engine.config.max_rate - time.monotonic()
+            if wait > 0:
+                await async_lib.library.sleep(wait)
+            self._dirty.clear()
+            pending, self._pending = self._pending, 0
+            self._coalesced += max(pending - 1, 0)
+            cfg = self.engine.config
+            if cfg.problem():
+                await self._update_status()
+                continue
+            x_box = self._box(cfg.x) if cfg.kind == "map" else None
+            y_box = self._box(cfg.ys[0]) if cfg.kind == "map" and cfg.ys else None
+            snap = self.engine.snapshot(time.time(), x_limits=x_box, y_limits=y_box)
+            last = time.monotonic()
+            t0 = time.perf_counter()
+            try:
+                frame = await loop.run_in_executor(
+                    self._executor, self._draw, snap, cfg.width, cfg.height
+                )
+            except Exception as ex:
+                log.exception("drawing failed")
+                await self.status.write(f"draw failed: {ex}"[:39])
+                continue
+            elapsed_ms = (time.perf_counter() - t0) * 1e3
+            self._frames += 1
+            await self.image1.publish(frame)
+            await self.image2.publish(frame)
+            await self.render_time.write(elapsed_ms)
+            await self.frames_rendered.write(self._frames)
+            await self.updates_received.write(self.engine.updates_received)
+            await self.updates_coalesced.write(self._coalesced)
+            await self._publish_stats()
+
+    async def _publish_stats(self) -> None:
+        cfg = self.engine.config
+        if cfg.kind not in ("xy", "map"):
+            return
+        x, y = self.engine.pairs()
+        keep = ~(np.isnan(x) | np.isnan(y))
+        x, y = x[keep][-PAIR_PV_LENGTH:], y[keep][-PAIR_PV_LENGTH:]
+        if len(x):
+            await self.pairs_x.write(x)
+            await self.pairs_y.write(y)
+        stats = self.engine.peak_stats()
+        if stats is None:
+            return
+        for pv, value in (
+            (self.peak_max, stats.max[1]),
+            (self.peak_max_x, stats.max[0]),
+            (self.peak_min, stats.min[1]),
+            (self.peak_min_x, stats.min[0]),
+            (self.peak_cen, stats.cen),
+            (self.peak_com, stats.com),
+            (self.peak_fwhm, stats.fwhm),
+        ):
+            await pv.write(float(value))
+        await self.peak_points.write(stats.npoints)
+
+    async def _update_status(self) -> None:
+        connected, total = self.engine.connected_count()
+        if self.inputs_connected.value != connected:
+            await self.inputs_connected.write(connected)
+        problem = self.engine.config.problem()
+        missing = self.engine.disconnected()
+        if self._error:
+            text = self._error
+        elif problem:
+            text = problem
+        elif missing:
+            text = f"DISCONNECTED: {', '.join(n.rsplit(':', 1)[-1] for n in missing)}"
+        elif self.pause.value == "Pause":
+            text = "paused"
+        else:
+            text = f"OK: {connected}/{total} inputs"
+        text = text[:39]
+        if self.status.value != text:
+            await self.status.write(text)
+
+    @status.startup
+    async def status(self, instance, async_lib):
+        """Subscribe the sources, then start drawing and the status updates."""
+        cfg = self.engine.config
+        await self.kind.write(cfg.kind, verify_value=False)
+        await self.x.write(cfg.x, verify_value=False)
+        for pv, name in zip(
+            (self.y1, self.y2, self.y3, self.y4), (*cfg.ys, "", "", "", ""), strict=False
+        ):
+            await pv.write(name, verify_value=False)
+        for pv, value in (
+            (self.window, cfg.window),
+            (self.width, cfg.width),
+            (self.height, cfg.height),
+            (self.max_rate, cfg.max_rate),
+            (self.title, cfg.title),
+        ):
+            await pv.write(value, verify_value=False)
+        await self._subscribe(set())
+        self._dirty.set()
+        asyncio.get_running_loop().create_task(self._render_loop(async_lib))
+        while True:
+            await self._update_status()
+            await self.updates_received.write(self.engine.updates_received)
+            await async_lib.library.sleep(STATUS_PERIOD)
+
+    # -- putters -----------------------------------------------------------------------------
+    @kind.putter
+    async def kind(self, instance, value):
+        """Kind: strip, xy or map."""
+        await self._configure(kind=value)
+
+    async def _source_put(self, slot: int | None, value: str) -> str:
+        name = value.strip()
+        if name and any(c.isspace() for c in name):
+            self._error = "source PV names have no spaces"
+            await self.status.write(self._error)
+            raise ConfigError(self._error)
+        if slot is None:
+            await self._configure(x=name)
+        else:
+            ys = list(self._ys_from_pvs())
+            ys[slot] = name
+            await self._configure(ys=tuple(ys))
+        return name
+
+    @x.putter
+    async def x(self, instance, value):
+        """X source PV."""
+        return await self._source_put(None, value)
+
+    @y1.putter
+    async def y1(self, instance, value):
+        """Y source PV 1."""
+        return await self._source_put(0, value)
+
+    @y2.putter
+    async def y2(self, instance, value):
+        """Y source PV 2."""
+        return await self._source_put(1, value)
+
+    @y3.putter
+    async def y3(self, instance, value):
+        """Y source PV 3."""
+        return await self._source_put(2, value)
+
+    @y4.putter
+    async def y4(self, instance, value):
+        """Y source PV 4."""
+        return await self._source_put(3, value)
+
+    @window.putter
+    async def window(self, instance, value):
+        """Window: seconds shown by the strip chart."""
+        await self._configure(window=value)
+
+    @width.putter
+    async def width(self, instance, value):
+        """Width in pixels (64..2048)."""
+        await self._configure(width=value)
+
+    @height.putter
+    async def height(self, instance, value):
+        """Height in pixels (64..2048)."""
+        await self._configure(height=value)
+
+    @max_rate.putter
+    async def max_rate(self, instance, value):
+        """Maximum frame rate in Hz (0.1..100)."""
+        await self._configure(max_rate=value)
+
+    @title.putter
+    async def title(self, instance, value):
+        """Chart title."""
+        await self._configure(title=value)
+
+    @clear.putter
+    async def clear(self, instance, value):
+        """Clear: 1 forgets every history; the PV reads 0 again."""
+        if value:
+            self.engine.clear()
+            self._dirty.set()
+        return 0
+
+    @pause.putter
+    async def pause(self, instance, value):
+        """Pause: intake goes on, drawing stops; Run draws the newest state."""
+        if value == "Run":
+            self._dirty.set()
+        return value
+
+
+def parse_args(argv: Sequence[str] | None = None):
+    """Parse the command line into (IOC kwargs, caproto run kwargs)."""
+    parser, split_args = template_arg_parser(
+        default_prefix="BEAMLINE:chart:",
+        desc="Chart IOC: draws PVs with matplotlib and serves the frames as image PVs.",
+        supported_async_libs=["asyncio"],
+    )
+    parser.add_argument(
+        "sources", nargs="*", metavar="PV", help="Y source PVs (strip: up to 4; xy/map: Y1)"
+    )
+    parser.add_argument("--kind", choices=CHART_KINDS, default="strip")
+    parser.add_argument("--x", default="", help="X source PV (xy, map)")
+    parser.add_argument("--window", type=float, default=60.0, help="strip window, s")
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--height", type=int, default=480)
+    parser.add_argument("--max-rate", type=float, default=10.0, help="frames per second, max")
+    parser.add_argument("--title", default="")
+    args = parser.parse_args(argv)
+    try:
+        config = ChartConfig().with_(
+            kind=args.kind,
+            x=args.x,
+            ys=tuple(args.sources),
+            window=args.window,
+            width=args.width,
+            height=args.height,
+            max_rate=args.max_rate,
+            title=args.title,
+        )
+    except ConfigError as ex:
+        parser.error(str(ex))
+    ioc_options, run_options = split_args(args)
+    ioc_options.pop("macros", None)
+    ioc_options["config"] = config
+    return ioc_options, run_options
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``chartioc-chart``."""
+    ioc_options, run_options = parse_args(argv)
+    ioc = ChartIOC(**ioc_options)
+    run(ioc.pvdb, **run_options)
+
+
+if __name__ == "__main__":
+    main()
