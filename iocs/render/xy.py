@@ -35,8 +35,8 @@ class XYPainter(Painter):
     With ``snap.peak``: a vertical line at ``cen``, a star at the maximum, a
     horizontal bar of length ``fwhm`` centred on ``cen`` at half maximum
     (``(max + min) / 2``, the level bluesky's crossings use) and a text box
-    with cen, fwhm and max. All of these move with the data and are redrawn
-    on every frame.
+    with cen, fwhm and max, in the top corner away from the peak and under
+    the data. All of these move with the data and are redrawn on every frame.
     """
 
     kind = "xy"
@@ -63,7 +63,7 @@ class XYPainter(Painter):
             zorder=9,
             bbox={"facecolor": "white", "edgecolor": "#808080", "alpha": 0.85},
         )
-        self.animated.append(self.text)
+        self.animated.insert(0, self.text)  # drawn first: the data stays on top of the box
         self._x = np.empty(0)
         self._y = np.empty(0)
 
@@ -122,4 +122,10 @@ class XYPainter(Painter):
             f"cen  {peak.cen:.{prec}f}\nfwhm {peak.fwhm:.{prec}f}\nmax  {ymax:.{prec}f}"
             f" @ {xmax:.{prec}f}"
         )
+        # keep the box clear of the peak: top left when the peak is in the right half
+        xlo, xhi = self.xlim.limits
+        where = peak.cen if _finite(peak.cen) else xmax
+        right_half = _finite(where) and where > (xlo + xhi) / 2
+        self.text.set_position((0.02, 0.97) if right_half else (0.98, 0.97))
+        self.text.set_horizontalalignment("left" if right_half else "right")
         self.text.set_visible(True)
