@@ -439,3 +439,31 @@ def test_map_data_outside_box_stays_visible(renderer: ChartRenderer) -> None:
     c0, c1, _, _ = axes_box(renderer)
     assert c0 < col < c1
     assert mask(frame, TRACE_COLOURS[0])[row - 4 : row + 5, col - 4 : col + 5].any()
+
+
+# -- axis limits with hysteresis (pure) ------------------------------------------------------
+
+
+def test_hysteresis_limits() -> None:
+    from chartioc.iocs.render.limits import HysteresisLimits
+
+    lim = HysteresisLimits(margin=0.1, shrink_below=0.5, default=(0.0, 1.0))
+    assert lim.update(np.nan, np.nan) == (0.0, 1.0)  # no data: default
+    assert lim.update(0.0, 10.0) == pytest.approx((-1.0, 11.0))
+    assert lim.update(2.0, 9.0) == pytest.approx((-1.0, 11.0))  # inside, > half: unchanged
+    assert lim.update(-0.5, 11.5) == pytest.approx((-1.7, 12.7))  # grows at once
+    assert lim.update(4.0, 6.0) == pytest.approx((3.8, 6.2))  # under half: shrinks
+    assert lim.update(np.nan, np.nan) == pytest.approx((3.8, 6.2))  # gap: keep
+    assert lim.update(6.0, 4.0) == pytest.approx((3.8, 6.2))  # order does not matter
+    lim.reset()
+    assert lim.limits == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("value", [0.0, 5.0, -3.0, 1e9])
+def test_hysteresis_limits_of_a_constant(value: float) -> None:
+    from chartioc.iocs.render.limits import HysteresisLimits
+
+    lim = HysteresisLimits()
+    lo, hi = lim.update(value, value)
+    assert lo < value < hi
+    assert lim.update(value, value) == (lo, hi)  # stable: no redraw every frame

@@ -80,7 +80,6 @@ class StripPainter(Painter):
     def apply_static(self, snap: ChartSnapshot) -> None:
         super().apply_static(snap)
         ax = self.ax
-        ax.set_xlim(-self._window, 0.0)
         units = {s.units for s in snap.ys}
         if len(snap.ys) == 1:
             ylabel = axis_label(snap.ys[0].label, snap.ys[0].units)
