@@ -364,7 +364,7 @@ class ChartIOC(PVGroup):
         elif problem:
             text = problem
         elif missing:
-            text = f"DISCONNECTED: {', '.join(n.rsplit(':', 1)[-1] for n in missing)}"
+            text = f"DISCONNECTED: {' '.join(missing)}"
         elif self.pause.value == "Pause":
             text = "paused"
         else:

@@ -1,0 +1,224 @@
+"""The chart IOC against a motor IOC, both subprocesses, over real CA on 127.0.0.1."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import epics
+import numpy as np
+import pytest
+
+from chartioc.client.localca import IocProcess
+from chartioc.iocs.render.style import DISCONNECTED_COLOUR, TRACE_COLOURS
+
+from conftest import CHART_PORT, EXTRA_PORT, caget_value, run_tool, unique_prefix
+
+
+def hex_rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.uint8)
+
+
+def count_colour(img: np.ndarray, colour: str, tol: int = 10) -> int:
+    diff = np.abs(img.astype(int) - hex_rgb(colour).astype(int)).max(axis=-1)
+    return int((diff <= tol).sum())
+
+
+def wait_until(predicate, timeout: float, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+class Beamline:
+    """A motor IOC (restartable) and a chart IOC drawing its motor and detector."""
+
+    def __init__(self, log_dir):
+        self.prefix = unique_prefix("C")
+        self.chart = f"{self.prefix}chart:"
+        self.motor_ioc = IocProcess(
+            "chartioc.iocs.motor_ioc",
+            ["--prefix", self.prefix, "--velocity", "4", "--acceleration", "0.05"],
+            port=EXTRA_PORT,
+            ready_pv=f"{self.prefix}motor.RBV",
+            log_path=log_dir / "chart-test-motor.log",
+        )
+        self.chart_ioc = IocProcess(
+            "chartioc.iocs.chart_ioc",
+            [
+                "--prefix",
+                self.chart,
+                f"{self.prefix}motor.RBV",
+                f"{self.prefix}det",
+                "--max-rate",
+                "20",
+                "--width",
+                "320",
+                "--height",
+                "240",
+            ],
+            port=CHART_PORT,
+            ready_pv=f"{self.chart}image1:UniqueId_RBV",
+            log_path=log_dir / "chart-test-chart.log",
+        )
+
+    def get(self, suffix: str):
+        return epics.caget(self.chart + suffix, timeout=5, use_monitor=False)
+
+    def put(self, suffix: str, value, prefix: str | None = None) -> int:
+        return epics.caput((prefix or self.chart) + suffix, value, wait=True, timeout=10)
+
+    def frame(self, plugin: str = "image1:") -> np.ndarray:
+        p = self.chart + plugin
+        dims = [epics.caget(p + f"ArraySize{i}_RBV", use_monitor=False) for i in range(3)]
+        shape = (dims[2], dims[1], dims[0]) if plugin == "image1:" else (dims[1], dims[0])
+        data = epics.caget(p + "ArrayData", count=int(np.prod(shape)), timeout=5, use_monitor=False)
+        return np.asarray(data, dtype=np.uint8).reshape(shape)
+
+    def uid(self) -> int:
+        return int(self.get("image1:UniqueId_RBV"))
+
+
+@pytest.fixture(scope="module")
+def beamline(ioc_log_dir):
+    bl = Beamline(ioc_log_dir)
+    with bl.motor_ioc, bl.chart_ioc:
+        assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 10)
+        yield bl
+
+
+def test_ophyd_image_plugin_reads_the_frame(beamline):
+    # First in this module: pyepics caches PV objects by name, and ophyd needs its own
+    # PV class; a plain pyepics caget of ArrayData before ophyd would hand ophyd the
+    # plain class.
+    from ophyd.areadetector.plugins import ImagePlugin
+
+    plugin = ImagePlugin(beamline.chart + "image1:", name="img")
+    plugin.array_data.wait_for_connection(timeout=5)
+    image = plugin.image
+    assert image.shape == (240, 320, 3)
+    plugin.destroy()
+
+
+def test_a_motor_move_draws_frames_with_the_trace(beamline):
+    bl = beamline
+    before = bl.uid()
+    assert bl.put("motor.VAL", 1.0, prefix=bl.prefix) == 1
+    assert wait_until(lambda: bl.uid() > before, 2.0)
+    img = bl.frame()
+    assert img.shape == (240, 320, 3) and img.dtype == np.uint8
+    assert count_colour(img, TRACE_COLOURS[0], tol=40) > 10  # the motor trace
+    assert count_colour(img, TRACE_COLOURS[1], tol=40) > 10  # the detector trace
+    mono = bl.frame("image2:")
+    assert mono.shape == (240, 320)
+    # Mono is the luma of the RGB frame (same frame id: nothing moves now).
+    time.sleep(0.3)
+    rgb, mono = bl.frame(), bl.frame("image2:")
+    luma = (rgb.astype(np.uint32) @ np.array([299, 587, 114]) + 500) // 1000
+    np.testing.assert_array_equal(mono, luma.astype(np.uint8))
+
+
+def test_caget_shows_the_area_detector_pvs(beamline):
+    bl = beamline
+    out = run_tool("caget", "-# 12", f"{bl.chart}image1:ArrayData").stdout
+    assert out.split()[1] == "12"
+    assert caget_value(f"{bl.chart}image1:ColorMode_RBV") == "RGB1"
+    assert caget_value(f"{bl.chart}image2:ColorMode_RBV") == "Mono"
+    assert caget_value(f"{bl.chart}image1:DataType_RBV") == "UInt8"
+    assert caget_value(f"{bl.chart}image1:PluginType_RBV").startswith("NDPluginStdArrays")
+    assert caget_value(f"{bl.chart}image1:NDimensions_RBV") == "3"
+    assert caget_value(f"{bl.chart}image2:NDimensions_RBV") == "2"
+    assert caget_value(f"{bl.chart}Status_RBV").startswith("OK")
+
+
+def test_peak_statistics_match_a_numpy_reference(beamline):
+    bl = beamline
+    assert bl.put("Kind", "xy") == 1
+    assert bl.put("X", f"{bl.prefix}motor.RBV") == 1
+    assert bl.put("Y1", f"{bl.prefix}det") == 1
+    bl.put("det:motor:cen", 0.3, prefix=bl.prefix)
+    bl.put("det:sigma", 0.4, prefix=bl.prefix)
+    bl.put("motor.VAL", -1.5, prefix=bl.prefix)
+    assert bl.put("Clear", 1) == 1
+    for target in np.linspace(-1.5, 1.5, 7):  # a scan
+        bl.put("motor.VAL", float(target), prefix=bl.prefix)
+    time.sleep(0.5)
+    n = int(bl.get("PeakPoints_RBV"))
+    x = np.asarray(bl.get("PairsX_RBV"))[:n]
+    y = np.asarray(bl.get("PairsY_RBV"))[:n]
+    assert n > 20 and len(x) == n
+    # Independent reference (bluesky PeakStats definitions, written out in numpy).
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    assert bl.get("PeakMax_RBV") == pytest.approx(ys.max())
+    assert bl.get("PeakMaxX_RBV") == pytest.approx(xs[np.argmax(ys)])
+    assert bl.get("PeakMin_RBV") == pytest.approx(ys.min())
+    mid = (ys.max() + ys.min()) / 2
+    above = ys >= mid
+    i = np.flatnonzero(np.diff(above.astype(int)))
+    crossings = [xs[k] + (mid - ys[k]) * (xs[k + 1] - xs[k]) / (ys[k + 1] - ys[k]) for k in i]
+    assert bl.get("PeakCen_RBV") == pytest.approx(np.mean([crossings[0], crossings[-1]]), rel=1e-6)
+    assert bl.get("PeakFwhm_RBV") == pytest.approx(crossings[-1] - crossings[0], rel=1e-6)
+    assert bl.get("PeakCen_RBV") == pytest.approx(0.3, abs=0.05)
+    bl.put("Kind", "strip")
+    bl.put("Y1", f"{bl.prefix}motor.RBV")
+
+
+def test_bad_settings_keep_the_ioc_serving(beamline):
+    bl = beamline
+    result = run_tool("caput", f"{bl.chart}Width", "100000")
+    assert "width 100000 outside 64..2048" in result.stderr
+    assert bl.get("Status_RBV") == "width 100000 outside 64..2048"
+    assert bl.get("Width") == 320
+    before = bl.uid()
+    bl.put("motor.VAL", 0.2, prefix=bl.prefix)
+    assert wait_until(lambda: bl.uid() > before, 2.0)
+    refused = run_tool("caput", f"{bl.chart}Kind", "pie")  # caput checks enum strings itself
+    assert refused.returncode != 0 and "invalid" in refused.stderr
+    assert run_tool("caput", "-c", f"{bl.chart}Kind", "7").returncode != 0  # no such index
+    assert bl.get("Kind") == 0  # still strip
+    assert bl.put("Y3", "NO:SUCH:PV") == 1
+    assert wait_until(lambda: "SUCH:PV" in bl.get("Status_RBV"), 3), bl.get("Status_RBV")
+    assert bl.get("InputsConnected_RBV") == 2 and bl.get("InputsTotal_RBV") == 3
+    bl.put("Y3", "")
+    assert wait_until(lambda: bl.get("Status_RBV").startswith("OK"), 3)
+
+
+def test_no_frames_and_little_cpu_when_nothing_changes(beamline):
+    import os
+
+    bl = beamline
+    time.sleep(1.0)
+    frames = bl.get("FramesRendered_RBV")
+    pid = bl.chart_ioc.pid
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def cpu() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    c0, t0 = cpu(), time.monotonic()
+    time.sleep(5.0)
+    used = (cpu() - c0) / (time.monotonic() - t0)
+    assert bl.get("FramesRendered_RBV") == frames
+    assert used < 0.02, f"idle CPU {used:.1%}"
+
+
+def test_motor_ioc_restart_shows_disconnected_then_resumes(beamline):
+    bl = beamline
+    bl.motor_ioc.stop()
+    assert wait_until(lambda: bl.get("Status_RBV").startswith("DISCONNECTED"), 5)
+    time.sleep(0.3)
+    assert count_colour(bl.frame(), DISCONNECTED_COLOUR, tol=30) > 20
+    bl.motor_ioc.start()
+    assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 10)
+    before = bl.uid()
+    bl.put("motor.VAL", 0.7, prefix=bl.prefix)
+    assert wait_until(lambda: bl.uid() > before, 2.0)
+    time.sleep(0.3)
+    assert count_colour(bl.frame(), DISCONNECTED_COLOUR, tol=30) == 0
+    assert bl.get("Status_RBV").startswith("OK")
