@@ -16,7 +16,7 @@ chart kind. The renderer drives it in three steps per frame:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -59,8 +59,8 @@ def data_range(*arrays: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
-def _series_key(s: Series) -> tuple[str, str, bool]:
-    return (s.label, s.units, s.connected)
+def _series_key(s: Series) -> tuple[str, str, str, bool]:
+    return (s.name, s.label, s.units, s.connected)
 
 
 class Painter:
@@ -107,9 +107,6 @@ class Painter:
         (line,) = self.ax.plot([], [], color=colour, animated=True, **kwargs)
         self.animated.append(line)
         return line
-
-    def _series(self, snap: ChartSnapshot) -> Sequence[Series]:
-        return snap.ys
 
     def _columns(self) -> int:
         """Width of the axes in pixels (one decimation bin per column)."""
