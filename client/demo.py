@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +27,30 @@ __all__ = ["main"]
 
 log = logging.getLogger(__name__)
 
-PATTERN = (2.0, -1.5, 0.5, 1.0, 0.0)
+#: A scan across the detector's peak (centre 0.5), after a move to the start.
+PATTERN = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)
+STATUS_PVS = (
+    "Status_RBV",
+    "image1:UniqueId_RBV",
+    "FramesRendered_RBV",
+    "UpdatesReceived_RBV",
+    "RenderTime_RBV",
+    "PeakCen_RBV",
+    "PeakFwhm_RBV",
+    "PeakMax_RBV",
+)
+
+
+def save_frame(plugin_prefix: str, path: Path) -> None:
+    """Read an RGB1 image PV once (pyepics) and write it as a PNG."""
+    import epics
+    import numpy as np
+    from PIL import Image
+
+    w = epics.caget(plugin_prefix + "ArraySize1_RBV", timeout=5)
+    h = epics.caget(plugin_prefix + "ArraySize2_RBV", timeout=5)
+    data = epics.caget(plugin_prefix + "ArrayData", count=w * h * 3, timeout=5)
+    Image.fromarray(np.asarray(data, dtype=np.uint8).reshape(h, w, 3)).save(path)
 
 
 def caget_lines(pvs: Sequence[str]) -> str:
@@ -56,31 +80,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("caproto").setLevel(logging.WARNING)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    motor_port, repeater_port = free_ports(2)
-    os.environ.update(client_environment([motor_port], repeater_port))
+    motor_port, chart_port, repeater_port = free_ports(3)
+    os.environ.update(client_environment([motor_port, chart_port], repeater_port))
     put_epics_tools_on_path()
     import epics  # after the environment: libca reads it once
 
     prefix = args.prefix
-    motor = f"{prefix}motor"
-    print(f"Motor IOC on 127.0.0.1:{motor_port}; to follow along in another terminal:")
-    print(f"  export EPICS_CA_ADDR_LIST=127.0.0.1:{motor_port} EPICS_CA_AUTO_ADDR_LIST=NO")
-    print(f"  camonitor {motor}.RBV {motor}.running {prefix}det\n")
-    with IocProcess(
+    motor, chart = f"{prefix}motor", f"{prefix}chart:"
+    print(f"Motor IOC on 127.0.0.1:{motor_port}, chart IOC on 127.0.0.1:{chart_port}.")
+    print("To follow along in another terminal:")
+    print(f"  export EPICS_CA_ADDR_LIST='127.0.0.1:{motor_port} 127.0.0.1:{chart_port}'")
+    print("  export EPICS_CA_AUTO_ADDR_LIST=NO")
+    print(f"  camonitor {motor}.RBV {motor}.running {prefix}det {chart}image1:UniqueId_RBV\n")
+    motor_ioc = IocProcess(
         "chartioc.iocs.motor_ioc",
         ["--prefix", prefix, "--velocity", "2", "--acceleration", "0.2"],
         port=motor_port,
         ready_pv=f"{motor}.RBV",
         log_path=out / "motor-ioc.log",
-    ):
+    )
+    chart_ioc = IocProcess(
+        "chartioc.iocs.chart_ioc",
+        [
+            "--prefix",
+            chart,
+            "--kind",
+            "xy",
+            "--x",
+            f"{motor}.RBV",
+            f"{prefix}det",
+            "--title",
+            "det vs motor (chartioc demo)",
+        ],
+        port=chart_port,
+        ready_pv=f"{chart}image1:UniqueId_RBV",
+        log_path=out / "chart-ioc.log",
+    )
+    with motor_ioc, chart_ioc:
         epics.caput(f"{prefix}det:motor:cen", 0.5, wait=True, timeout=5)
-        for target in PATTERN:
+        epics.caput(f"{motor}.VAL", PATTERN[0], wait=True, timeout=30)
+        epics.caput(f"{chart}Clear", 1, wait=True, timeout=5)  # the scan starts here
+        for target in PATTERN[1:]:
             print(f"$ caput -c {motor}.VAL {target}")
             if epics.caput(f"{motor}.VAL", target, wait=True, timeout=30) != 1:
                 print(f"move to {target} did not complete", file=sys.stderr)
                 return 1
             print(caget_lines([f"{motor}.RBV", f"{motor}.DMOV", f"{prefix}det"]))
-        print("\nThe chart IOC and the GUI are not part of this version yet (issues 3, 4).")
+        time.sleep(0.5)  # the last frame
+        print(caget_lines([f"{chart}{s}" for s in STATUS_PVS]))
+        png = out / "chart.png"
+        save_frame(f"{chart}image1:", png)
+        print(f"\nChart written to {png.resolve()}")
+        print("(The GUI panel is not part of this version yet: issue 4.)")
         epics.ca.finalize_libca()
     return 0
 
