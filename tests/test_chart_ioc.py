@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from chartioc.client.localca import IocProcess
-from chartioc.iocs.render.style import DISCONNECTED_COLOUR, TRACE_COLOURS
+from chartioc.iocs.render.style import DISCONNECTED_COLOUR, LIMIT_BOX_COLOUR, TRACE_COLOURS
 
 from conftest import CHART_PORT, EXTRA_PORT, caget_value, run_tool, unique_prefix
 
@@ -42,7 +42,16 @@ class Beamline:
         self.chart = f"{self.prefix}chart:"
         self.motor_ioc = IocProcess(
             "chartioc.iocs.motor_ioc",
-            ["--prefix", self.prefix, "--velocity", "4", "--acceleration", "0.05"],
+            [
+                "--prefix",
+                self.prefix,
+                "--motors",
+                "motor,motor2",
+                "--velocity",
+                "4",
+                "--acceleration",
+                "0.05",
+            ],
             port=EXTRA_PORT,
             ready_pv=f"{self.prefix}motor.RBV",
             log_path=log_dir / "chart-test-motor.log",
@@ -164,6 +173,28 @@ def test_peak_statistics_match_a_numpy_reference(beamline):
     assert bl.get("PeakCen_RBV") == pytest.approx(0.3, abs=0.05)
     bl.put("Kind", "strip")
     bl.put("Y1", f"{bl.prefix}motor.RBV")
+
+
+def test_map_of_two_motors_with_their_soft_limit_box(beamline):
+    bl = beamline
+    p = bl.prefix
+    bl.put("motor2.HLM", 3.0, prefix=p)
+    bl.put("motor2.LLM", -3.0, prefix=p)
+    assert bl.put("X", f"{p}motor.RBV") == 1
+    assert bl.put("Y1", f"{p}motor2.RBV") == 1
+    assert bl.put("Kind", "map") == 1
+    bl.put("motor.VAL", 1.0, prefix=p)
+    bl.put("motor2.VAL", -1.0, prefix=p)
+    time.sleep(0.5)
+    x, y = np.asarray(bl.get("PairsX_RBV")), np.asarray(bl.get("PairsY_RBV"))
+    n = int(np.count_nonzero(~np.isnan(x)))
+    assert (x[n - 1], y[n - 1]) == (1.0, -1.0)  # the newest point is where the motors are
+    img = bl.frame()
+    assert count_colour(img, LIMIT_BOX_COLOUR, tol=30) > 100  # the box outline
+    assert count_colour(img, TRACE_COLOURS[0], tol=60) > 10  # the trail
+    bl.put("Kind", "strip")
+    bl.put("Y1", f"{p}motor.RBV")
+    bl.put("motor2.VAL", 0.0, prefix=p)
 
 
 def test_bad_settings_keep_the_ioc_serving(beamline):
