@@ -245,9 +245,13 @@ def test_motor_ioc_restart_shows_disconnected_then_resumes(beamline):
     assert count_colour(bl.frame(), DISCONNECTED_COLOUR, tol=30) > 20
     bl.motor_ioc.start()
     assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 10)
-    before = bl.uid()
-    bl.put("motor.VAL", 0.7, prefix=bl.prefix)
-    assert wait_until(lambda: bl.uid() > before, 2.0)
+    before, received = bl.uid(), bl.get("UpdatesReceived_RBV")
+    # A fresh caput process: the test's own pyepics channels may still be reconnecting.
+    moved = run_tool("caput", "-c", "-w", "10", f"{bl.prefix}motor.VAL", "0.7")
+    assert moved.returncode == 0, moved.stderr
+    assert wait_until(lambda: bl.uid() > before, 2.0), (
+        f"no frame; updates received {received} -> {bl.get('UpdatesReceived_RBV')}"
+    )
     time.sleep(0.3)
     assert count_colour(bl.frame(), DISCONNECTED_COLOUR, tol=30) == 0
     assert bl.get("Status_RBV").startswith("OK")
