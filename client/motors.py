@@ -112,6 +112,7 @@ class Motors:
     def state(self, name: str) -> MotorState:
         """The latest known state of motor ``name``."""
         rbv = self.monitor.latest.get(self.pvname(name, "RBV"))
+        egu = self._value(name, "EGU")
         connected = self.monitor.connected.get(self.pvname(name, "RBV"), False)
         running, dmov = self._value(name, "running"), self._value(name, "DMOV")
         return MotorState(
@@ -121,8 +122,8 @@ class Motors:
             rbv=None if rbv is None else rbv.value,
             running=None if running is None else bool(running),
             dmov=None if dmov is None else bool(dmov),
-            egu=self._value(name, "EGU") or self.metadata(name).units,
-            prec=int(self._value(name, "PREC") or self.metadata(name).precision),
+            egu=_first(egu, self.metadata(name).units),
+            prec=int(_first(self._value(name, "PREC"), self.metadata(name).precision)),
             hlm=self._value(name, "HLM"),
             llm=self._value(name, "LLM"),
             twv=self._value(name, "TWV"),
@@ -156,6 +157,11 @@ class Motors:
 
     async def __aexit__(self, *exc) -> None:
         await self.close()
+
+
+def _first(value, default):
+    """``value`` unless it is None (0 and '' are real values)."""
+    return default if value is None else value
 
 
 __all__ += ["Event"]

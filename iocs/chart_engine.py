@@ -31,6 +31,8 @@ LIMITS = {
     "max_rate": (0.1, 100.0),
 }
 MAX_Y = 4
+#: Longest PV name or title: the settings are DBR_STRING PVs (40 bytes with the NUL).
+MAX_STRING = 39
 
 
 class ConfigError(ValueError):
@@ -68,7 +70,11 @@ class ChartConfig:
                 ys = tuple(value)
                 if len(ys) > MAX_Y:
                     raise ConfigError(f"at most {MAX_Y} Y sources")
+                if any(len(y) > MAX_STRING for y in ys):
+                    raise ConfigError(f"PV names longer than {MAX_STRING} chars")
                 changes[name] = ys
+            elif name in ("x", "title") and len(value) > MAX_STRING:
+                raise ConfigError(f"{name} longer than {MAX_STRING} chars")
         return replace(self, **changes)
 
     def sources(self) -> list[str]:

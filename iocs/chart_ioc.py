@@ -22,7 +22,7 @@ from caproto.server import PVGroup, SubGroup, pvproperty, run, template_arg_pars
 from ..client.monitor import ConnectionChange, Event, PVMonitor, ValueUpdate
 from .chart_engine import LIMITS, ChartConfig, ChartEngine, ConfigError
 from .chart_model import CHART_KINDS
-from .image_group import ImageGroup
+from .image_group import ImageGroup, to_mono
 from .render.renderer import ChartRenderer
 
 __all__ = ["ChartIOC", "main", "parse_args"]
@@ -223,10 +223,18 @@ class ChartIOC(PVGroup):
         self._limits: dict[str, float] = {}
         self._limit_pvs: set[str] = set()
         self._error = ""  # the last refused setting, shown until the next good one
+        self._config_lock = asyncio.Lock()  # one configuration change at a time
+        self._render_task: asyncio.Task | None = None
 
     # -- configuration -----------------------------------------------------------------------
     async def _configure(self, **changes) -> None:
         """Validate and apply a configuration change; refuse with a status text."""
+        async with self._config_lock:
+            await self._configure_locked(**changes)
+
+    async def _configure_locked(self, **changes) -> None:
+        if "ys" in changes and callable(changes["ys"]):
+            changes["ys"] = changes["ys"](self.engine.config.ys)
         try:
             config = self.engine.config.with_(**changes)
         except ConfigError as ex:
@@ -253,9 +261,6 @@ class ChartIOC(PVGroup):
         await self.monitor.add(sorted(wanted - old))
         await self.inputs_total.write(len(cfg.sources()))
 
-    def _ys_from_pvs(self) -> tuple[str, ...]:
-        return tuple(pv.value for pv in (self.y1, self.y2, self.y3, self.y4))
-
     # -- intake --------------------------------------------------------------------------------
     async def _on_event(self, event: Event) -> None:
         if isinstance(event, ValueUpdate):
@@ -281,52 +286,63 @@ class ChartIOC(PVGroup):
         low, high = self._limits[pair[0]], self._limits[pair[1]]
         return (low, high) if high > low else None
 
-    def _draw(self, snap, width: int, height: int) -> np.ndarray:
-        """Runs in the render thread: the only place the renderer is touched."""
+    def _draw(self, snap, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+        """Runs in the render thread (the only place the renderer is touched): RGB and mono."""
         if (self.renderer.width, self.renderer.height) != (width, height):
             self.renderer.resize(width, height)
-        return self.renderer.render(snap)
+        rgb = self.renderer.render(snap)
+        return rgb, to_mono(rgb)
 
     async def _render_loop(self, async_lib) -> None:
-        loop = asyncio.get_running_loop()
         last = 0.0
         while True:
-            await self._dirty.wait()
-            if self.pause.value == "Pause":
-                await async_lib.library.sleep(0.1)
-                continue
-            wait = last + 1.0 / self.engine.config.max_rate - time.monotonic()
-            if wait > 0:
-                await async_lib.library.sleep(wait)
-            self._dirty.clear()
-            pending, self._pending = self._pending, 0
-            self._coalesced += max(pending - 1, 0)
-            cfg = self.engine.config
-            if cfg.problem():
-                await self._update_status()
-                continue
-            x_box = self._box(cfg.x) if cfg.kind == "map" else None
-            y_box = self._box(cfg.ys[0]) if cfg.kind == "map" and cfg.ys else None
-            snap = self.engine.snapshot(time.time(), x_limits=x_box, y_limits=y_box)
-            last = time.monotonic()
-            t0 = time.perf_counter()
             try:
-                frame = await loop.run_in_executor(
-                    self._executor, self._draw, snap, cfg.width, cfg.height
-                )
-            except Exception as ex:
-                log.exception("drawing failed")
-                await self.status.write(f"draw failed: {ex}"[:39])
-                continue
-            elapsed_ms = (time.perf_counter() - t0) * 1e3
-            self._frames += 1
-            await self.image1.publish(frame)
-            await self.image2.publish(frame)
-            await self.render_time.write(elapsed_ms)
-            await self.frames_rendered.write(self._frames)
-            await self.updates_received.write(self.engine.updates_received)
-            await self.updates_coalesced.write(self._coalesced)
-            await self._publish_stats()
+                last = await self._render_once(async_lib, last)
+            except asyncio.CancelledError:
+                raise
+            except Exception as ex:  # never let drawing stop silently
+                log.exception("render loop")
+                self._error = f"render error: {ex}"[:39]
+                await self._update_status()
+                await async_lib.library.sleep(1.0)
+
+    async def _render_once(self, async_lib, last: float) -> float:
+        """Wait for a change, draw one frame, publish it; return when it was drawn."""
+        loop = asyncio.get_running_loop()
+        await self._dirty.wait()
+        if self.pause.value == "Pause":
+            await async_lib.library.sleep(0.1)
+            return last
+        wait = last + 1.0 / self.engine.config.max_rate - time.monotonic()
+        if wait > 0:
+            await async_lib.library.sleep(wait)
+        self._dirty.clear()
+        pending, self._pending = self._pending, 0
+        self._coalesced += max(pending - 1, 0)
+        cfg = self.engine.config
+        if cfg.problem():
+            await self._update_status()
+            return last
+        x_box = self._box(cfg.x) if cfg.kind == "map" else None
+        y_box = self._box(cfg.ys[0]) if cfg.kind == "map" and cfg.ys else None
+        snap = self.engine.snapshot(time.time(), x_limits=x_box, y_limits=y_box)
+        last = time.monotonic()
+        t0 = time.perf_counter()
+        rgb, mono = await loop.run_in_executor(
+            self._executor, self._draw, snap, cfg.width, cfg.height
+        )
+        elapsed_ms = (time.perf_counter() - t0) * 1e3
+        self._frames += 1
+        await self.image1.publish(rgb)
+        await self.image2.publish(mono)
+        await self.render_time.write(elapsed_ms)
+        await self.frames_rendered.write(self._frames)
+        await self.updates_received.write(self.engine.updates_received)
+        await self.updates_coalesced.write(self._coalesced)
+        await self._publish_stats()
+        if self._error.startswith("render error"):
+            self._error = ""
+        return last
 
     async def _publish_stats(self) -> None:
         cfg = self.engine.config
@@ -393,7 +409,7 @@ class ChartIOC(PVGroup):
             await pv.write(value, verify_value=False)
         await self._subscribe(set())
         self._dirty.set()
-        asyncio.get_running_loop().create_task(self._render_loop(async_lib))
+        self._render_task = asyncio.get_running_loop().create_task(self._render_loop(async_lib))
         while True:
             await self._update_status()
             await self.updates_received.write(self.engine.updates_received)
@@ -414,9 +430,17 @@ class ChartIOC(PVGroup):
         if slot is None:
             await self._configure(x=name)
         else:
-            ys = list(self._ys_from_pvs())
-            ys[slot] = name
-            await self._configure(ys=tuple(ys))
+
+            def with_slot(ys: tuple[str, ...]) -> tuple[str, ...]:
+                # From the engine's current sources, under the lock: concurrent puts
+                # to Y1..Y4 must not undo each other.
+                padded = list(ys) + [""] * (4 - len(ys))
+                padded[slot] = name
+                while padded and not padded[-1]:
+                    padded.pop()
+                return tuple(padded)
+
+            await self._configure(ys=with_slot)
         return name
 
     @x.putter

@@ -136,10 +136,11 @@ class ImageGroup(PVGroup):
         await instance.write(self.mode)
         await self.ndimensions.write(3 if self.mode == "RGB1" else 2)
 
-    async def publish(self, rgb: np.ndarray, timestamp: float | None = None) -> int:
-        """Publish an (H, W, 3) uint8 frame in this group's colour mode; return its id."""
-        h, w = rgb.shape[:2]
-        frame = rgb if self.mode == "RGB1" else to_mono(rgb)
+    async def publish(self, frame: np.ndarray, timestamp: float | None = None) -> int:
+        """Publish a uint8 frame, (H, W, 3) for RGB1 or (H, W) for Mono; return its id."""
+        if frame.ndim != (3 if self.mode == "RGB1" else 2):
+            raise ValueError(f"{self.mode} needs a {3 if self.mode == 'RGB1' else 2}-D frame")
+        h, w = frame.shape[:2]
         ts = time.time() if timestamp is None else timestamp
         self._count += 1
         now = time.monotonic()

@@ -110,6 +110,7 @@ class MotorGroup(PVGroup):
         self._waiters: list[asyncio.Future] = []
         self._after_move: str | None = None  # 'sync-val' after STOP, 'home' after homing
         self._active = False  # a move (possibly a null move) awaits its DMOV=1
+        self._generation = 0  # counts _begin calls: a move begun while finishing wins
         self.updates_published = 0
 
     # -- helpers -------------------------------------------------------------
@@ -172,6 +173,7 @@ class MotorGroup(PVGroup):
     async def _begin(self) -> None:
         """Post DMOV=0 and let the motion task run the move to its end."""
         self._active = True
+        self._generation += 1
         await self.fields.done_moving_to_value.write(0)
         self._wake.set()
 
@@ -227,6 +229,8 @@ class MotorGroup(PVGroup):
             self.axis.stop(now)
             self._after_move = "sync-val"
             self._wake.set()
+        else:  # at rest (e.g. paused): the abandoned target must not run on Go
+            await self._set_val(self.axis.position(now))
 
     # -- motion task -----------------------------------------------------------
     @motor.startup
@@ -262,42 +266,64 @@ class MotorGroup(PVGroup):
         await self._motion_loop(async_lib)
 
     async def _motion_loop(self, async_lib) -> None:
-        sleep = async_lib.library.sleep
         while True:
             await self._wake.wait()
             self._wake.clear()
+            try:
+                await self._run_motion(async_lib.library.sleep)
+            except Exception:
+                # Never leave DMOV at 0 or a put-callback waiting: end the move here.
+                log.exception("%s: motion failed; stopping", self.prefix)
+                self.axis.stop(time.monotonic())
+                self._active = False
+                self._release(self._waiters)
+                self._waiters = []
+                await self.fields.done_moving_to_value.write(1)
+
+    async def _run_motion(self, sleep) -> None:
+        now = time.monotonic()
+        if self.axis.moving(now):
+            await self._publish_status(now, moving=True)
+        while self.axis.moving(now):
+            await self._publish_position(now)
+            remaining = self.axis.profile.t_end - now
+            await sleep(min(self.period, max(remaining, 0.0)))
             now = time.monotonic()
-            if self.axis.moving(now):
-                await self._publish_status(now, moving=True)
-            while self.axis.moving(now):
-                await self._publish_position(now)
-                remaining = self.axis.profile.t_end - now
-                await sleep(min(self.period, max(remaining, 0.0)))
-                now = time.monotonic()
-            if self._active:
-                await self._finish(now)
+        if self._active:
+            await self._finish(now)
+
+    @staticmethod
+    def _release(waiters: list[asyncio.Future]) -> None:
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
 
     async def _finish(self, now: float) -> None:
         f = self.fields
+        # The puts waiting now belong to the move that ended; a put that begins a new
+        # move while this method awaits must not be finished (or released) here.
+        waiters, self._waiters = self._waiters, []
+        generation = self._generation
+        after, self._after_move = self._after_move, None
         await self._publish_position(now)
-        if self._after_move == "home":
+        if after == "home":
             self.axis.homed = True
             await f.at_home.write(1)
         else:
             await f.at_home.write(int(self.axis.homed and abs(self.axis.dial(now)) < 1e-12))
         await self._publish_status(now, moving=False)
-        if self._after_move == "sync-val" or f.stop_pause_move_go.value == SPMG_STOP:
+        if after == "sync-val" or f.stop_pause_move_go.value == SPMG_STOP:
             await self._set_val(self.axis.position(now))
         if f.stop_pause_move_go.value == SPMG_MOVE:
             await f.stop_pause_move_go.write(SPMG_PAUSE, verify_value=False)
-        self._after_move = None
+        if self._generation != generation or self.axis.moving(time.monotonic()):
+            self._release(waiters)  # a new move began meanwhile: DMOV stays 0 for it
+            self._wake.set()
+            return
         self._active = False
         await f.motion_in_progress.write(0)
         await f.done_moving_to_value.write(1)
-        waiters, self._waiters = self._waiters, []
-        for fut in waiters:
-            if not fut.done():
-                fut.set_result(None)
+        self._release(waiters)
 
     # -- putters ---------------------------------------------------------------
     @motor.putter
@@ -362,6 +388,8 @@ class MotorGroup(PVGroup):
         return 0
 
     async def _home(self) -> None:
+        if self.fields.stop_pause_move_go.value in (SPMG_STOP, SPMG_PAUSE):
+            raise ValueError("homing needs SPMG Go or Move")
         home = self.axis.to_user(0.0)
         self._after_move = "home"
         await self.fields.limit_violation.write(0)

@@ -244,7 +244,8 @@ def test_motor_ioc_restart_shows_disconnected_then_resumes(beamline):
     time.sleep(0.3)
     assert count_colour(bl.frame(), DISCONNECTED_COLOUR, tol=30) > 20
     bl.motor_ioc.start()
-    assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 10)
+    # caproto's client searches again at about 1, 2, 4, 8 s, then every 5 s.
+    assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 20)
     before, received = bl.uid(), bl.get("UpdatesReceived_RBV")
     # A fresh caput process: the test's own pyepics channels may still be reconnecting.
     moved = run_tool("caput", "-c", "-w", "10", f"{bl.prefix}motor.VAL", "0.7")

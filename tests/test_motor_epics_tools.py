@@ -211,3 +211,30 @@ def test_detector_settings_are_validated(motor_ioc, pv, bad, reason):
     result = run_tool("caput", name, bad)
     assert reason in result.stderr, result.stderr
     assert caget_value(name) == before
+
+
+def test_stop_after_pause_mid_move_abandons_the_target(motor):
+    run_tool("caput", f"{motor}.VELO", "1")
+    mover = subprocess.Popen(
+        [epics_tool("caput"), "-c", "-w", "20", f"{motor}.VAL", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(0.5)
+    assert run_tool("caput", f"{motor}.SPMG", "Pause").returncode == 0
+    assert mover.wait(5) == 0  # the move ended (paused at rest)
+    assert run_tool("caput", f"{motor}.SPMG", "Stop").returncode == 0
+    rbv = float(caget_value(f"{motor}.RBV"))
+    assert 0.0 < rbv < 5.0
+    assert float(caget_value(f"{motor}.VAL")) == pytest.approx(rbv, abs=1e-4)
+    assert run_tool("caput", f"{motor}.SPMG", "Go").returncode == 0
+    time.sleep(0.5)
+    assert float(caget_value(f"{motor}.RBV")) == pytest.approx(rbv, abs=1e-4)  # no motion
+
+
+def test_homing_is_refused_while_paused(motor):
+    run_tool("caput", "-c", "-w", "5", f"{motor}.VAL", "0.5")
+    assert run_tool("caput", f"{motor}.SPMG", "Pause").returncode == 0
+    result = run_tool("caput", f"{motor}.HOMF", "1")
+    assert "homing needs SPMG Go or Move" in result.stderr
+    assert float(caget_value(f"{motor}.RBV")) == 0.5
