@@ -15,7 +15,7 @@ from enum import IntFlag
 
 from .motion import MotionProfile, plan_move, plan_stop
 
-__all__ = ["Axis", "Msta", "finite", "msta_word"]
+__all__ = ["Axis", "Msta", "finite", "msta_word", "positive"]
 
 
 class Msta(IntFlag):
@@ -53,6 +53,14 @@ def finite(value: object, what: str) -> float:
         raise ValueError(f"{what} must be a number, not {value!r}") from None
     if not math.isfinite(number):
         raise ValueError(f"{what} must be a finite number, not {number!r}")
+    return number
+
+
+def positive(value: object, what: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a finite float > 0 (>= 0 with ``allow_zero``), else ValueError."""
+    number = finite(value, what)
+    if number < 0 or (number == 0 and not allow_zero):
+        raise ValueError(f"{what} must be {'>=' if allow_zero else '>'} 0, not {number:g}")
     return number
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from caproto.server import PVGroup, pvproperty
 
-from .axis import finite
+from .axis import finite, positive
 
 __all__ = ["gaussian", "make_detector_group"]
 
@@ -29,13 +29,12 @@ def gaussian(
     return background + amplitude * math.exp(-r2 / (2.0 * sigma * sigma))
 
 
-def _finite_putter(what: str, *, positive: bool = False, non_negative: bool = False):
+def _finite_putter(what: str, *, positive_only: bool = False, non_negative: bool = False):
     async def putter(group: PVGroup, instance, value):
-        number = finite(value, what)
-        if positive and number <= 0:
-            raise ValueError(f"{what} must be > 0, not {number:g}")
-        if non_negative and number < 0:
-            raise ValueError(f"{what} must be >= 0, not {number:g}")
+        if positive_only or non_negative:
+            number = positive(value, what, allow_zero=non_negative)
+        else:
+            number = finite(value, what)
         group.schedule_update()
         return number
 
@@ -77,7 +76,7 @@ class _DetectorBase(PVGroup):
         precision=4,
         units="mm",
         doc="Peak width (standard deviation), > 0",
-        put=_finite_putter("sigma", positive=True),
+        put=_finite_putter("sigma", positive_only=True),
     )
     bkg = pvproperty(
         value=0.0,

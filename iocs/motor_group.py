@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from caproto import ChannelType, SkipWrite
 from caproto.server import PVGroup, PvpropertyDouble, pvproperty
 
-from .axis import Axis, finite, msta_word
+from .axis import Axis, finite, msta_word, positive
 
 __all__ = ["MotorGroup"]
 
@@ -118,6 +118,21 @@ class MotorGroup(PVGroup):
     def fields(self):
         """The caproto motor-record field group of VAL."""
         return self.motor.field_inst
+
+    def position_fields(self) -> tuple:
+        """VAL and the fields in position units: they share EGU and PREC."""
+        f = self.fields
+        return (
+            self.motor,
+            f.user_readback_value,
+            f.dial_readback_value,
+            f.user_high_limit,
+            f.user_low_limit,
+            f.dial_high_limit,
+            f.dial_low_limit,
+            f.tweak_step_size,
+            f.user_offset,
+        )
 
     def user_position(self) -> float:
         """The current user position (RBV)."""
@@ -237,17 +252,7 @@ class MotorGroup(PVGroup):
     async def motor(self, instance, async_lib):
         """Publish the initial state, then run the motion loop forever."""
         f = self.fields
-        for field in (
-            self.motor,
-            f.user_readback_value,
-            f.dial_readback_value,
-            f.user_high_limit,
-            f.user_low_limit,
-            f.dial_high_limit,
-            f.dial_low_limit,
-            f.tweak_step_size,
-            f.user_offset,
-        ):
+        for field in self.position_fields():
             await field.write_metadata(units=self._units, precision=self._precision)
         await f.velocity.write_metadata(units=f"{self._units}/s", precision=self._precision)
         await f.seconds_to_velocity.write_metadata(units="s", precision=3)
@@ -416,10 +421,8 @@ class MotorGroup(PVGroup):
     async def motor(fields, instance, value):
         """VELO: slew speed, > 0 and not above VMAX (when VMAX > 0)."""
         group: MotorGroup = fields.parent.group
-        velo = finite(value, "VELO")
+        velo = positive(value, "VELO")
         vmax = fields.max_velocity.value
-        if velo <= 0:
-            raise ValueError(f"VELO must be > 0, not {velo:g}")
         if vmax > 0 and velo > vmax:
             raise ValueError(f"VELO ({velo:g}) must not exceed VMAX ({vmax:g})")
         group.axis.velo = velo
@@ -436,9 +439,7 @@ class MotorGroup(PVGroup):
     @motor.fields.seconds_to_velocity.putter
     async def motor(fields, instance, value):
         """ACCL: seconds to reach VELO, >= 0."""
-        accl = finite(value, "ACCL")
-        if accl < 0:
-            raise ValueError(f"ACCL must be >= 0, not {accl:g}")
+        accl = positive(value, "ACCL", allow_zero=True)
         fields.parent.group.axis.accl = accl
         return accl
 
@@ -497,18 +498,12 @@ class MotorGroup(PVGroup):
     @motor.fields.tweak_step_size.putter
     async def motor(fields, instance, value):
         """TWV: tweak step, finite and > 0."""
-        twv = finite(value, "TWV")
-        if twv <= 0:
-            raise ValueError(f"TWV must be > 0, not {twv:g}")
-        return twv
+        return positive(value, "TWV")
 
     @motor.fields.motor_step_size.putter
     async def motor(fields, instance, value):
         """MRES: step size for the raw fields, finite and > 0."""
-        mres = finite(value, "MRES")
-        if mres <= 0:
-            raise ValueError(f"MRES must be > 0, not {mres:g}")
-        return mres
+        return positive(value, "MRES")
 
     @motor.fields.display_precision.putter
     async def motor(fields, instance, value):
@@ -517,15 +512,7 @@ class MotorGroup(PVGroup):
         prec = int(value)
         if not 0 <= prec <= 15:
             raise ValueError(f"PREC must be within 0..15, not {prec}")
-        for field in (
-            group.motor,
-            fields.user_readback_value,
-            fields.dial_readback_value,
-            fields.user_high_limit,
-            fields.user_low_limit,
-            fields.tweak_step_size,
-            fields.velocity,
-        ):
+        for field in (*group.position_fields(), fields.velocity):
             await field.write_metadata(precision=prec)
         return prec
 
@@ -533,15 +520,7 @@ class MotorGroup(PVGroup):
     async def motor(fields, instance, value):
         """EGU: engineering units, shared by VAL, RBV and the position fields."""
         group: MotorGroup = fields.parent.group
-        for field in (
-            group.motor,
-            fields.user_readback_value,
-            fields.dial_readback_value,
-            fields.user_high_limit,
-            fields.user_low_limit,
-            fields.tweak_step_size,
-            fields.user_offset,
-        ):
+        for field in group.position_fields():
             await field.write_metadata(units=value)
         await fields.velocity.write_metadata(units=f"{value}/s")
         return value
