@@ -2,7 +2,7 @@
 
 ``ArrayData`` is a caproto ``dtype=bytes`` channel written with numpy uint8
 arrays (about 1.5 ms of server CPU for a 921,600-byte frame), never
-``ChannelType.CHAR``, which stores a str and costs about 40 ms a frame.
+the CHAR channel type, which stores a str and costs about 40 ms a frame.
 Its length is fixed when the IOC starts: sized for the largest allowed frame.
 """
 
