@@ -60,6 +60,15 @@ def test_camonitor_shows_rbv_stepping_and_running_1_then_0(motor):
     assert dmov == ["1", "0", "1"]
 
 
+def caput_in_background(pv: str, value: str) -> subprocess.Popen:
+    """``caput -c`` that returns at once; ``.wait()`` gives its exit code when the put completes."""
+    return subprocess.Popen(
+        [epics_tool("caput"), "-c", "-w", "20", pv, value],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
 @pytest.mark.parametrize("bad", ["abc", "nan", "inf", "-inf", ""])
 def test_bad_val_is_refused_and_nothing_moves(motor, bad):
     run_tool("caput", "-c", "-w", "10", f"{motor}.VAL", "1")
@@ -118,11 +127,7 @@ def test_hlm_change_updates_val_control_limit_first(motor):
 
 def test_stop_halts_between_start_and_target(motor):
     run_tool("caput", f"{motor}.VELO", "1")
-    mover = subprocess.Popen(
-        [epics_tool("caput"), "-c", "-w", "20", f"{motor}.VAL", "5"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    mover = caput_in_background(f"{motor}.VAL", "5")
     time.sleep(1.0)
     assert run_tool("caput", f"{motor}.STOP", "1").returncode == 0
     assert mover.wait(5) == 0  # the put-callback completes when the motor stops
@@ -153,11 +158,7 @@ def test_spmg_stop_refuses_motion_and_keeps_val_at_rbv(motor):
 
 def test_retarget_during_a_move(motor):
     run_tool("caput", f"{motor}.VELO", "1")
-    mover = subprocess.Popen(
-        [epics_tool("caput"), "-c", "-w", "20", f"{motor}.VAL", "5"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    mover = caput_in_background(f"{motor}.VAL", "5")
     time.sleep(0.6)
     assert run_tool("caput", "-c", "-w", "20", f"{motor}.VAL", "-0.5").returncode == 0
     assert mover.wait(5) == 0
@@ -215,11 +216,7 @@ def test_detector_settings_are_validated(motor_ioc, pv, bad, reason):
 
 def test_stop_after_pause_mid_move_abandons_the_target(motor):
     run_tool("caput", f"{motor}.VELO", "1")
-    mover = subprocess.Popen(
-        [epics_tool("caput"), "-c", "-w", "20", f"{motor}.VAL", "5"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    mover = caput_in_background(f"{motor}.VAL", "5")
     time.sleep(0.5)
     assert run_tool("caput", f"{motor}.SPMG", "Pause").returncode == 0
     assert mover.wait(5) == 0  # the move ended (paused at rest)

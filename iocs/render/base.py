@@ -59,6 +59,17 @@ def data_range(*arrays: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
+def aligned_xy(snap: ChartSnapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x and ys[0] values of an xy/map snapshot, cut to equal length, and their finite mask."""
+    xs = snap.x if snap.x is not None else EMPTY_SERIES
+    ys = snap.ys[0] if snap.ys else EMPTY_SERIES
+    x = np.asarray(xs.values, dtype=np.float64)
+    y = np.asarray(ys.values, dtype=np.float64)
+    n = min(x.size, y.size)
+    x, y = x[:n], y[:n]
+    return x, y, np.isfinite(x) & np.isfinite(y)
+
+
 def _series_key(s: Series) -> tuple[str, str, str, bool]:
     return (s.name, s.label, s.units, s.connected)
 

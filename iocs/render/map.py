@@ -11,7 +11,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.patches import Rectangle
 
 from chartioc.iocs.chart_model import ChartSnapshot
-from chartioc.iocs.render.base import EMPTY_SERIES, Painter, data_range, trace_colour
+from chartioc.iocs.render.base import EMPTY_SERIES, Painter, aligned_xy, data_range, trace_colour
 from chartioc.iocs.render.decimate import dedupe_pixels
 from chartioc.iocs.render.style import (
     CROSSHAIR_COLOUR,
@@ -63,13 +63,7 @@ class MapPainter(Painter):
         self._y = np.empty(0)
 
     def prepare(self, snap: ChartSnapshot) -> None:
-        xs = snap.x if snap.x is not None else EMPTY_SERIES
-        ys = snap.ys[0] if snap.ys else EMPTY_SERIES
-        x = np.asarray(xs.values, dtype=np.float64)
-        y = np.asarray(ys.values, dtype=np.float64)
-        n = min(x.size, y.size)
-        self._x, self._y = x[:n], y[:n]
-        both = np.isfinite(self._x) & np.isfinite(self._y)
+        self._x, self._y, both = aligned_xy(snap)
         for lim, data, box in (
             (self.xlim, self._x[both], snap.x_limits),
             (self.ylim, self._y[both], snap.y_limits),

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from chartioc.iocs.chart_model import ChartSnapshot, PeakStats
-from chartioc.iocs.render.base import EMPTY_SERIES, Painter, data_range, trace_colour
+from chartioc.iocs.render.base import EMPTY_SERIES, Painter, aligned_xy, data_range, trace_colour
 from chartioc.iocs.render.decimate import minmax_decimate
 from chartioc.iocs.render.style import (
     CEN_COLOUR,
@@ -68,13 +68,7 @@ class XYPainter(Painter):
         self._y = np.empty(0)
 
     def prepare(self, snap: ChartSnapshot) -> None:
-        xs = snap.x if snap.x is not None else EMPTY_SERIES
-        ys = snap.ys[0] if snap.ys else EMPTY_SERIES
-        x = np.asarray(xs.values, dtype=np.float64)
-        y = np.asarray(ys.values, dtype=np.float64)
-        n = min(x.size, y.size)
-        self._x, self._y = x[:n], y[:n]
-        both = np.isfinite(self._x) & np.isfinite(self._y)
+        self._x, self._y, both = aligned_xy(snap)
         self.xlim.update(*data_range(self._x[both]))
         self.ylim.update(*data_range(self._y[both]))
 
