@@ -1,6 +1,7 @@
 """Shared fixtures: IOC subprocesses on 127.0.0.1 with ports of their own.
 
-Ports are reserved when this module is imported, before pyepics loads libca,
+Ports are reserved when this module is imported, before pyepics loads libca
+(pyepics is imported inside the helpers, never at the top of this module),
 so that every CA client in this process (pyepics, ophyd, caproto) and every
 EPICS tool it runs searches only these IOCs.
 """
@@ -10,9 +11,12 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
+import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chartioc.client.localca import (
@@ -109,3 +113,87 @@ def caget_value(pv: str) -> str:
     result = run_tool("caget", "-t", "-w", "5", pv)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def hex_rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.uint8)
+
+
+def count_colour(img: np.ndarray, colour: str, tol: int = 10) -> int:
+    diff = np.abs(img.astype(int) - hex_rgb(colour).astype(int)).max(axis=-1)
+    return int((diff <= tol).sum())
+
+
+def wait_until(predicate, timeout: float, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+class Beamline:
+    """A motor IOC (restartable) and a chart IOC drawing its motor and detector."""
+
+    def __init__(self, log_dir: Path, motor_args: Sequence[str] = (), tag: str = "chart-test"):
+        self.prefix = unique_prefix("C")
+        self.chart = f"{self.prefix}chart:"
+        self.motor_ioc = IocProcess(
+            "chartioc.iocs.motor_ioc",
+            [
+                "--prefix",
+                self.prefix,
+                "--motors",
+                "motor,motor2",
+                "--velocity",
+                "4",
+                "--acceleration",
+                "0.05",
+                *motor_args,
+            ],
+            port=EXTRA_PORT,
+            ready_pv=f"{self.prefix}motor.RBV",
+            log_path=log_dir / f"{tag}-motor.log",
+        )
+        self.chart_ioc = IocProcess(
+            "chartioc.iocs.chart_ioc",
+            [
+                "--prefix",
+                self.chart,
+                f"{self.prefix}motor.RBV",
+                f"{self.prefix}det",
+                "--max-rate",
+                "20",
+                "--width",
+                "320",
+                "--height",
+                "240",
+            ],
+            port=CHART_PORT,
+            ready_pv=f"{self.chart}image1:UniqueId_RBV",
+            log_path=log_dir / f"{tag}-chart.log",
+        )
+
+    def get(self, suffix: str):
+        import epics
+
+        return epics.caget(self.chart + suffix, timeout=5, use_monitor=False)
+
+    def put(self, suffix: str, value, prefix: str | None = None) -> int:
+        import epics
+
+        return epics.caput((prefix or self.chart) + suffix, value, wait=True, timeout=10)
+
+    def frame(self, plugin: str = "image1:") -> np.ndarray:
+        import epics
+
+        p = self.chart + plugin
+        dims = [epics.caget(p + f"ArraySize{i}_RBV", use_monitor=False) for i in range(3)]
+        shape = (dims[2], dims[1], dims[0]) if plugin == "image1:" else (dims[1], dims[0])
+        data = epics.caget(p + "ArrayData", count=int(np.prod(shape)), timeout=5, use_monitor=False)
+        return np.asarray(data, dtype=np.uint8).reshape(shape)
+
+    def uid(self) -> int:
+        return int(self.get("image1:UniqueId_RBV"))

@@ -1,0 +1,74 @@
+"""``chartioc-gui``: open the chart panel.
+
+    chartioc-gui --chart BEAMLINE:chart: --motor BEAMLINE:motor
+
+With ``--screenshot PATH`` the panel is drawn (also with no display, under
+``QT_QPA_PLATFORM=offscreen``), saved after ``--after`` seconds, and closed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main", "parse_args", "save_screenshot"]
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options of ``chartioc-gui``."""
+    parser = argparse.ArgumentParser(prog="chartioc-gui", description="chartioc panel")
+    parser.add_argument("--chart", default="BEAMLINE:chart:", help="chart IOC prefix")
+    parser.add_argument(
+        "--motor", default="BEAMLINE:motor", help="motor record name ('' for no motor controls)"
+    )
+    parser.add_argument("--image", default="image1:", choices=("image1:", "image2:"))
+    parser.add_argument("--max-fps", type=float, default=30.0, help="repaint cap of the image")
+    parser.add_argument("--screenshot", type=Path, help="save the panel as PNG and exit")
+    parser.add_argument("--after", type=float, default=3.0, help="seconds before the screenshot")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    if args.max_fps <= 0:
+        parser.error("--max-fps must be positive")
+    return args
+
+
+def save_screenshot(widget, path: Path) -> Path:
+    """Write ``widget.grab()`` to ``path`` as PNG; return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not widget.grab().save(str(path), "PNG"):
+        raise OSError(f"could not write {path}")
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``chartioc-gui``."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
+    if args.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from qtpy.QtCore import QTimer
+    from qtpy.QtWidgets import QApplication
+
+    from .panel import ChartPanel
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    panel = ChartPanel(args.chart, args.motor, image=args.image, max_fps=args.max_fps)
+    panel.show()
+    if args.screenshot:
+
+        def shoot() -> None:
+            print(f"Panel written to {save_screenshot(panel, args.screenshot).resolve()}")
+            panel.close()
+
+        QTimer.singleShot(int(args.after * 1000), shoot)
+    return app.exec_()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

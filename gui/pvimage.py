@@ -1,0 +1,213 @@
+"""``PVImage``: a Qt widget showing an areaDetector-style image PV (RGB1 or Mono, uint8).
+
+The CA side never touches the widget: libca callbacks emit queued signals
+(:class:`~chartioc.gui.channel.PVChannel`); the slots shape the newest frame
+(:class:`~chartioc.gui.frames.FrameAssembler`) and only store it; a timer
+repaints at most ``max_fps`` times a second, and only when a new frame came.
+However fast the IOC posts, the GUI thread does a bounded amount of work.
+
+Usage::
+
+    image = PVImage("BEAMLINE:chart:image1:", max_fps=30)
+    layout.addWidget(image)
+    ...
+    image.close_pvs()   # or let the widget be destroyed
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from qtpy.QtCore import QRect, Qt, QTimer, Signal
+from qtpy.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from qtpy.QtWidgets import QSizePolicy, QWidget
+
+from .channel import PVChannel, PVEvent
+from .frames import Frame, FrameAssembler, RateMeter, fit_rect
+
+__all__ = ["PVImage", "frame_to_qimage"]
+
+_OVERLAY_TEXT = QColor(255, 80, 80)
+_BACKGROUND = QColor(24, 24, 24)
+
+
+def frame_to_qimage(pixels: np.ndarray) -> QImage:
+    """A QImage sharing nothing with ``pixels``: RGB888 for (H, W, 3), Grayscale8 for (H, W)."""
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    h, w = pixels.shape[:2]
+    if pixels.ndim == 3:
+        image = QImage(pixels.data, w, h, 3 * w, QImage.Format_RGB888)
+    else:
+        image = QImage(pixels.data, w, h, w, QImage.Format_Grayscale8)
+    return image.copy()  # own the bytes: the array may go away
+
+
+def qimage_to_array(image: QImage) -> np.ndarray:
+    """The pixels of an RGB888 or Grayscale8 QImage as (H, W, 3) or (H, W) uint8."""
+    w, h = image.width(), image.height()
+    channels = 3 if image.format() == QImage.Format_RGB888 else 1
+    ptr = image.constBits()
+    ptr.setsize(image.bytesPerLine() * h)
+    rows = np.frombuffer(ptr, dtype=np.uint8).reshape(h, image.bytesPerLine())
+    out = rows[:, : w * channels].copy()
+    return out.reshape(h, w, 3) if channels == 3 else out.reshape(h, w)
+
+
+class PVImage(QWidget):
+    """Shows the image of an NDStdArrays-style prefix, e.g. ``BEAMLINE:chart:image1:``.
+
+    Parameters
+    ----------
+    prefix
+        The plugin prefix; ``ArrayData``, ``ArraySize0_RBV``..``ArraySize2_RBV``
+        and ``ColorMode_RBV`` are appended.
+    max_fps
+        Repaint cap (frames per second).
+    parent
+        Qt parent.
+
+    Signals
+    -------
+    frameReceived(int)
+        A new frame was shaped (its number in this widget); for status bars.
+    connectionChanged(bool)
+        ``ArrayData`` connected or disconnected.
+    """
+
+    frameReceived = Signal(int)
+    connectionChanged = Signal(bool)
+
+    def __init__(self, prefix: str, *, max_fps: float = 30.0, parent: QWidget | None = None):
+        super().__init__(parent)
+        if max_fps <= 0:
+            raise ValueError("max_fps must be positive")
+        self.prefix = prefix
+        self.max_fps = max_fps
+        self.frames_received = 0
+        self.frames_painted = 0
+        self.connected = False
+        self._assembler = FrameAssembler()
+        self._frame: Frame | None = None
+        self._image: QImage | None = None
+        self._dirty = False
+        self._rate = RateMeter()
+        self.setMinimumSize(160, 120)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setAttribute(Qt.WA_OpaquePaintEvent)
+
+        self._channels: list[PVChannel] = []
+        data = self._channel("ArrayData", form="time")
+        data.changed.connect(self._on_data)
+        data.connection.connect(self._on_connection)
+        for index in range(3):
+            size = self._channel(f"ArraySize{index}_RBV")
+            size.changed.connect(lambda ev, i=index: self._on_size(i, ev))
+        mode = self._channel("ColorMode_RBV")
+        mode.changed.connect(self._on_mode)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(1, round(1000.0 / max_fps)))
+        self._timer.timeout.connect(self._repaint_if_new)
+        self._timer.start()
+
+    # --- what the widget shows --------------------------------------------------------
+
+    @property
+    def frame(self) -> Frame | None:
+        """The newest shaped frame (the one the next repaint shows)."""
+        return self._frame
+
+    def shown_pixels(self) -> np.ndarray | None:
+        """The pixels of the image last painted, before scaling: (H, W, 3) or (H, W)."""
+        return None if self._image is None else qimage_to_array(self._image)
+
+    def frame_rate(self) -> float:
+        """Frames received per second over the last two seconds."""
+        return self._rate.rate(time.monotonic())
+
+    def frame_age(self) -> float | None:
+        """Seconds since the server stamped the newest frame, or None."""
+        return None if self._frame is None else max(0.0, time.time() - self._frame.timestamp)
+
+    @property
+    def problem(self) -> str:
+        """Why no frame can be shown, or an empty string."""
+        return self._assembler.problem
+
+    def close_pvs(self) -> None:
+        """Close every subscription now (also done when the widget is destroyed)."""
+        self._timer.stop()
+        for channel in self._channels:
+            channel.close()
+        self._channels.clear()
+
+    # --- slots (GUI thread) -----------------------------------------------------------
+
+    def _channel(self, suffix: str, form: str = "ctrl") -> PVChannel:
+        channel = PVChannel(self.prefix + suffix, form=form, parent=self)
+        self._channels.append(channel)
+        return channel
+
+    def _accept(self, frame: Frame | None) -> None:
+        if frame is None:
+            return
+        self._frame = frame
+        self._dirty = True
+        self.frames_received += 1
+        self._rate.tick(time.monotonic())
+        self.frameReceived.emit(frame.number)
+
+    def _on_data(self, event: PVEvent) -> None:
+        self._accept(self._assembler.set_data(np.asarray(event.value), event.timestamp))
+
+    def _on_size(self, index: int, event: PVEvent) -> None:
+        self._accept(self._assembler.set_size(index, int(event.value)))
+
+    def _on_mode(self, event: PVEvent) -> None:
+        self._accept(self._assembler.set_mode(event.text()))
+
+    def _on_connection(self, up: bool) -> None:
+        self.connected = up
+        self.connectionChanged.emit(up)
+        self.update()  # the overlay shows (or goes) at once, not with the next frame
+
+    def _repaint_if_new(self) -> None:
+        if self._dirty:
+            self.update()
+
+    # --- painting ---------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Draw the newest frame scaled with its aspect kept, and any overlay."""
+        if self._dirty and self._frame is not None:
+            self._image = frame_to_qimage(self._frame.pixels)
+            self._dirty = False
+            self.frames_painted += 1
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), _BACKGROUND)
+        if self._image is not None:
+            x, y, w, h = fit_rect(
+                self._image.width(), self._image.height(), self.width(), self.height()
+            )
+            painter.setRenderHint(QPainter.SmoothPixmapTransform)
+            painter.drawImage(QRect(x, y, w, h), self._image)
+        message = self._overlay_text()
+        if message:
+            if self._image is not None:
+                painter.fillRect(self.rect(), QColor(0, 0, 0, 140))
+            longest = max(len(line) for line in message.splitlines())
+            font = QFont(self.font())
+            font.setPixelSize(max(9, min(self.height() // 10, int(1.6 * self.width() / longest))))
+            font.setBold(True)
+            painter.setFont(font)
+            painter.setPen(_OVERLAY_TEXT if not self.connected else QColor(220, 220, 220))
+            painter.drawText(self.rect(), Qt.AlignCenter | Qt.TextWordWrap, message)
+        painter.end()
+
+    def _overlay_text(self) -> str:
+        if not self.connected:
+            return f"DISCONNECTED\n{self.prefix}ArrayData"
+        if self._image is None:
+            return self.problem or f"waiting for {self.prefix}ArrayData"
+        return ""
