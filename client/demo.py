@@ -1,7 +1,9 @@
-"""``chartioc-demo``: start the IOCs on 127.0.0.1, move a motor through a pattern, show PVs.
+"""``chartioc-demo``: start the IOCs on 127.0.0.1 and the panel, move a motor, show PVs.
 
 Everything runs on ports of its own, so the demo never disturbs (or sees)
-other IOCs on the network. The IOCs are stopped when the demo ends.
+other IOCs on the network. With a display the panel opens and the demo
+ends when it is closed; with none, the panel is drawn offscreen and saved
+as ``panel.png`` next to ``chart.png``. The IOCs are stopped at the end.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_path=out / "chart-ioc.log",
     )
     with motor_ioc, chart_ioc:
+        gui = subprocess.Popen(gui_command(chart, motor)) if has_display() else None
         epics.caput(f"{prefix}det:motor:cen", 0.5, wait=True, timeout=5)
         epics.caput(f"{motor}.VAL", PATTERN[0], wait=True, timeout=30)
         epics.caput(f"{chart}Clear", 1, wait=True, timeout=5)  # the scan starts here
@@ -131,9 +134,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         png = out / "chart.png"
         save_frame(f"{chart}image1:", png)
         print(f"\nChart written to {png.resolve()}")
-        print("(The GUI panel is not part of this version yet: issue 4.)")
+        if gui is not None:
+            print("The panel is open: close its window to stop the demo.")
+            gui.wait()
+        else:
+            print(panel_screenshot(chart, motor, out / "panel.png"))
         epics.ca.finalize_libca()
     return 0
+
+
+def has_display() -> bool:
+    """True when a Qt window can be shown (X11 or Wayland, not forced offscreen)."""
+    if os.environ.get("QT_QPA_PLATFORM", "") == "offscreen":
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def gui_command(chart: str, motor: str, *extra: str) -> list[str]:
+    """The ``chartioc-gui`` command line for these prefixes (this Python, this install)."""
+    return [sys.executable, "-m", "chartioc.gui.app", "--chart", chart, "--motor", motor, *extra]
+
+
+def panel_screenshot(chart: str, motor: str, path: Path) -> str:
+    """Draw the panel offscreen and save it as PNG; return what to tell the user."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    cmd = gui_command(chart, motor, "--screenshot", str(path), "--after", "2")
+    try:
+        result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return "No display; the offscreen panel did not finish in 60 s (no screenshot)."
+    if result.returncode != 0 or not path.exists():
+        return f"No display; the offscreen panel failed: {result.stderr.strip()[-300:]}"
+    return f"No display: panel screenshot written to {path.resolve()}"
 
 
 if __name__ == "__main__":

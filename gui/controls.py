@@ -130,12 +130,14 @@ class MotorControls(_PVGroupBox):
             self.message.emit(str(ex))
             return
         self._put(self._pv("VAL"), value)
+        self.target.setModified(False)
 
     def _on_rbv(self, event: PVEvent) -> None:
         self.rbv.setText(event.text())
 
     def _on_val(self, event: PVEvent) -> None:
-        if event.connected and not self.target.hasFocus() and event.value is not None:
+        # The target shows VAL until the user edits it; a move hands it back to VAL.
+        if event.connected and not self.target.isModified() and event.value is not None:
             self.target.setText(format_value(event.value, event.precision))
 
     def _on_running(self, event: PVEvent) -> None:
