@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
+from common import write_result
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -171,6 +172,24 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"| 2 x {points:,} | {ours.fps:.1f} ({ours.full_redraws}/{ours.frames}) "
             f"| {full.fps:.1f} | {orig.fps:.1f} | {ours.fps / orig.fps:.1f}x |"
         )
+    write_result(
+        "render_fps",
+        {
+            "size": [WIDTH, HEIGHT],
+            "rows": [
+                {
+                    "points": points,
+                    "fps": ours.fps,
+                    "frames": ours.frames,
+                    "full_redraws": ours.full_redraws,
+                    "full_redraw_fps": full.fps,
+                    "original_fps": orig.fps,
+                    "ratio": ours.fps / orig.fps,
+                }
+                for points, ours, full, orig in rows
+            ],
+        },
+    )
 
 
 if __name__ == "__main__":

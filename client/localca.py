@@ -36,6 +36,26 @@ log = logging.getLogger(__name__)
 MAX_ARRAY_BYTES = str(2048 * 2048 * 3 + 4096)
 
 
+def _load_prctl():
+    """libc's prctl, loaded in the parent: the child may call only C code before exec."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux/glibc: IOCs may outlive a killed parent
+        return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it when the parent dies, even by SIGKILL."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _port_is_free(port: int) -> bool:
     for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
         with socket.socket(socket.AF_INET, kind) as sock:
@@ -176,7 +196,13 @@ class IocProcess:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         cmd = [sys.executable, "-m", self.module, *self.args, "--interfaces", "127.0.0.1"]
         log.info("starting %s", " ".join(cmd))
-        self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # no orphan IOCs when a test run is killed
+        )
         if out is not subprocess.DEVNULL:
             out.close()
         try:

@@ -333,8 +333,10 @@ class ChartIOC(PVGroup):
         )
         elapsed_ms = (time.perf_counter() - t0) * 1e3
         self._frames += 1
-        await self.image1.publish(rgb)
-        await self.image2.publish(mono)
+        # The frame's time stamp is when its newest sample was taken (see ChartSnapshot).
+        stamp = snap.newest_time(default=time.time())
+        await self.image1.publish(rgb, timestamp=stamp)
+        await self.image2.publish(mono, timestamp=stamp)
         await self.render_time.write(elapsed_ms)
         await self.frames_rendered.write(self._frames)
         await self.updates_received.write(self.engine.updates_received)

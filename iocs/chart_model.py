@@ -75,3 +75,14 @@ class ChartSnapshot:
     peak: PeakStats | None = None
     x_limits: tuple[float, float] | None = None
     y_limits: tuple[float, float] | None = None
+
+    def newest_time(self, default: float) -> float:
+        """Server time stamp of the newest sample shown, or ``default`` with none.
+
+        The chart IOC stamps each frame with it: viewers see how old the
+        data is, and a benchmark can measure the latency from a source's
+        update to the first frame that shows it.
+        """
+        series = [*self.ys, *([self.x] if self.x is not None else [])]
+        newest = [float(s.times[-1]) for s in series if len(s.times)]
+        return max(newest) if newest else default

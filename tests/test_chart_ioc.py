@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from chartioc.client.procstats import cpu_seconds
 from chartioc.iocs.render.style import DISCONNECTED_COLOUR, LIMIT_BOX_COLOUR, TRACE_COLOURS
 
 from conftest import Beamline, caget_value, count_colour, run_tool, wait_until
@@ -139,21 +139,13 @@ def test_bad_settings_keep_the_ioc_serving(beamline):
 
 
 def test_no_frames_and_little_cpu_when_nothing_changes(beamline):
-    import os
-
     bl = beamline
     time.sleep(1.0)
     frames = bl.get("FramesRendered_RBV")
     pid = bl.chart_ioc.pid
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def cpu() -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / ticks
-
-    c0, t0 = cpu(), time.monotonic()
+    c0, t0 = cpu_seconds(pid), time.monotonic()
     time.sleep(5.0)
-    used = (cpu() - c0) / (time.monotonic() - t0)
+    used = (cpu_seconds(pid) - c0) / (time.monotonic() - t0)
     assert bl.get("FramesRendered_RBV") == frames
     assert used < 0.02, f"idle CPU {used:.1%}"
 

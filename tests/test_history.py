@@ -128,3 +128,15 @@ def test_concurrent_reader_sees_consistent_pairs() -> None:
         thread.join()
     assert not bad
     assert h.total_appended == 20_000
+
+
+def test_a_snapshot_knows_the_time_of_its_newest_sample():
+    from chartioc.iocs.chart_model import ChartSnapshot, Series
+
+    a = Series("A", "a", times=np.array([1.0, 5.0]), values=np.array([0.0, 1.0]))
+    b = Series("B", "b", times=np.array([2.0, 7.5]), values=np.array([0.0, 1.0]))
+    empty = Series("C", "c")
+    snap = ChartSnapshot(kind="xy", now=10.0, window=60.0, ys=(a,), x=b)
+    assert snap.newest_time(default=99.0) == 7.5
+    none = ChartSnapshot(kind="strip", now=10.0, window=60.0, ys=(empty,))
+    assert none.newest_time(default=99.0) == 99.0

@@ -1,0 +1,137 @@
+"""Shared pieces of the benchmark scripts: a local beamline, percentiles, result files.
+
+Each benchmark prints its figures and writes them to ``bench/results/<name>.json``;
+``bench/report.py`` turns those files into ``docs/performance.md``. Nothing
+here asserts: figures are for people to read and compare.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chartioc.client.localca import (
+    IocProcess,
+    client_environment,
+    free_ports,
+    put_epics_tools_on_path,
+)
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LOGS = RESULTS / "logs"
+
+
+def machine() -> str:
+    """A one-line description of where the figures were measured."""
+    return (
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}"
+    )
+
+
+def percentiles(values: Sequence[float], qs: Sequence[float] = (50, 99)) -> list[float]:
+    """The ``qs`` percentiles of ``values`` (NaN when empty)."""
+    if len(values) == 0:
+        return [float("nan")] * len(qs)
+    return [float(v) for v in np.percentile(np.asarray(values, dtype=float), qs)]
+
+
+def write_result(name: str, result: dict) -> Path:
+    """Save ``result`` (JSON-able) as ``bench/results/<name>.json``, stamped with the machine."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    result = {
+        "name": name,
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        **result,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"-> {path}")
+    return path
+
+
+@dataclass
+class Beamline:
+    """A motor IOC and a chart IOC on ports of their own; pyepics set up to see only them."""
+
+    prefix: str
+    motor: IocProcess
+    chart: IocProcess
+
+    @property
+    def motor_pv(self) -> str:
+        """The motor record's name."""
+        return f"{self.prefix}motor"
+
+    @property
+    def chart_prefix(self) -> str:
+        """The chart IOC's prefix."""
+        return f"{self.prefix}chart:"
+
+
+@contextlib.contextmanager
+def beamline(
+    chart_args: Sequence[str] = (),
+    motor_args: Sequence[str] = (),
+    prefix: str = "BENCH:",
+    spare_ports: int = 0,
+) -> Iterator[Beamline]:
+    """Start both IOCs (the chart IOC strips the motor's RBV unless told otherwise)."""
+    ports = free_ports(3 + spare_ports)
+    motor_port, chart_port, repeater = ports[:3]
+    os.environ.update(client_environment([motor_port, chart_port], repeater))
+    put_epics_tools_on_path()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    motor = IocProcess(
+        "chartioc.iocs.motor_ioc",
+        ["--prefix", prefix, "--velocity", "1", "--acceleration", "0.1", *motor_args],
+        port=motor_port,
+        ready_pv=f"{prefix}motor.RBV",
+        log_path=LOGS / "motor-ioc.log",
+    )
+    chart = IocProcess(
+        "chartioc.iocs.chart_ioc",
+        ["--prefix", f"{prefix}chart:", *(chart_args or [f"{prefix}motor.RBV"])],
+        port=chart_port,
+        ready_pv=f"{prefix}chart:image1:UniqueId_RBV",
+        log_path=LOGS / "chart-ioc.log",
+    )
+    with motor, chart:
+        yield Beamline(prefix, motor, chart)
+
+
+@contextlib.contextmanager
+def keep_moving(motor_pv: str, low: float = -5.0, high: float = 5.0) -> Iterator[None]:
+    """Move the motor back and forth between ``low`` and ``high`` until the block ends."""
+    import epics
+
+    stop = threading.Event()
+
+    def run() -> None:
+        epics.ca.use_initial_context()
+        target = high
+        while not stop.is_set():
+            epics.caput(f"{motor_pv}.VAL", target, wait=True, timeout=60)
+            target = low if target == high else high
+
+    thread = threading.Thread(target=run, name="keep-moving", daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.5)  # the first move is under way
+        yield
+    finally:
+        stop.set()
+        epics.caput(f"{motor_pv}.STOP", 1, wait=True, timeout=5)
+        thread.join(timeout=30)
