@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,20 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Figures, never asserts: each script prints and saves bench/results/*.json;
+# report.py writes docs/performance.md from them. About 6 minutes.
 bench: $(STAMP)
 	$(PY) bench/render_fps.py
+	$(PY) bench/latency.py
+	$(PY) bench/fanout.py
+	$(PY) bench/load.py
+	$(PY) bench/gui_flood.py
+	$(PY) bench/report.py
+
+# 10 minutes of drawing at 10 frames/s: RSS, file descriptors, threads.
+soak: $(STAMP)
+	$(PY) bench/soak.py
+	$(PY) bench/report.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -16,6 +16,7 @@ Usage::
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -107,7 +108,9 @@ class PVImage(QWidget):
         mode.changed.connect(self._on_mode)
 
         self._timer = QTimer(self)
-        self._timer.setInterval(max(1, round(1000.0 / max_fps)))
+        # Precise and rounded up: a coarse QTimer may fire up to 5 % early.
+        self._timer.setTimerType(Qt.PreciseTimer)
+        self._timer.setInterval(max(1, math.ceil(1000.0 / max_fps)))
         self._timer.timeout.connect(self._repaint_if_new)
         self._timer.start()
 

@@ -49,7 +49,7 @@ class ChartConfig:
     window: float = 60.0
     width: int = 640
     height: int = 480
-    max_rate: float = 10.0
+    max_rate: float = 30.0
     title: str = ""
 
     def with_(self, **changes) -> ChartConfig:

@@ -20,6 +20,7 @@ from caproto import ChannelType
 from caproto.server import PVGroup, SubGroup, pvproperty, run, template_arg_parser
 
 from ..client.monitor import ConnectionChange, Event, PVMonitor, ValueUpdate
+from .access import add_access_argument, apply_rules, rules_from_args
 from .chart_engine import LIMITS, ChartConfig, ChartEngine, ConfigError
 from .chart_model import CHART_KINDS
 from .image_group import ImageGroup, to_mono
@@ -113,7 +114,7 @@ class ChartIOC(PVGroup):
         doc="Frame height",
     )
     max_rate = pvproperty(
-        value=10.0,
+        value=30.0,
         name="MaxRate",
         units="Hz",
         precision=1,
@@ -526,8 +527,9 @@ def parse_args(argv: Sequence[str] | None = None):
     parser.add_argument("--window", type=float, default=60.0, help="strip window, s")
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
-    parser.add_argument("--max-rate", type=float, default=10.0, help="frames per second, max")
+    parser.add_argument("--max-rate", type=float, default=30.0, help="frames per second, max")
     parser.add_argument("--title", default="")
+    add_access_argument(parser)
     args = parser.parse_args(argv)
     try:
         config = ChartConfig().with_(
@@ -544,6 +546,7 @@ def parse_args(argv: Sequence[str] | None = None):
         parser.error(str(ex))
     ioc_options, run_options = split_args(args)
     ioc_options.pop("macros", None)
+    ioc_options["access"] = rules_from_args(parser, args)
     ioc_options["config"] = config
     return ioc_options, run_options
 
@@ -551,7 +554,11 @@ def parse_args(argv: Sequence[str] | None = None):
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``chartioc-chart``."""
     ioc_options, run_options = parse_args(argv)
+    access = ioc_options.pop("access")
     ioc = ChartIOC(**ioc_options)
+    if access is not None:
+        apply_rules(ioc.pvdb, access)
+        log.info("access rules from %s: %d rules", access.source, len(access.rules))
     run(ioc.pvdb, **run_options)
 
 

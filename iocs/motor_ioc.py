@@ -6,14 +6,18 @@ Run ``chartioc-motor --list-pvs`` to see every PV; ``docs/pvs.md`` describes the
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Sequence
 
 from caproto.server import run, template_arg_parser
 
+from .access import add_access_argument, apply_rules, rules_from_args
 from .detector import make_detector_group
 from .motor_group import MotorGroup
 
 __all__ = ["MotorIOC", "main", "parse_args"]
+
+log = logging.getLogger(__name__)
 
 PV_NAME_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:")
 
@@ -118,6 +122,7 @@ def parse_args(argv: Sequence[str] | None = None):
         help="initial soft limits (default: -10 10)",
     )
     parser.add_argument("--seed", type=int, default=None, help="noise seed (reproducible runs)")
+    add_access_argument(parser)
     args = parser.parse_args(argv)
     if args.limits[1] < args.limits[0]:
         parser.error("--limits: HLM must not be below LLM")
@@ -125,6 +130,7 @@ def parse_args(argv: Sequence[str] | None = None):
         parser.error("--acceleration must be >= 0")
     ioc_options, run_options = split_args(args)
     ioc_options.pop("macros", None)
+    ioc_options["access"] = rules_from_args(parser, args)
     ioc_options.update(
         motors=args.motors,
         detector=args.detector,
@@ -140,7 +146,11 @@ def parse_args(argv: Sequence[str] | None = None):
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``chartioc-motor``."""
     ioc_options, run_options = parse_args(argv)
+    access = ioc_options.pop("access")
     ioc = MotorIOC(**ioc_options)
+    if access is not None:
+        apply_rules(ioc.pvdb, access)
+        log.info("access rules from %s: %d rules", access.source, len(access.rules))
     run(ioc.pvdb, **run_options)
 
 

@@ -1,0 +1,156 @@
+"""Access rules for the IOCs, in the spirit of an EPICS access security (ASG) file.
+
+A rules file lists, in order, which hosts and users may do what to which PVs;
+the first rule that matches decides. When no rule matches, a client may read
+and not write. Read-only PVs (readbacks, images) stay read-only whatever a
+rule says: a rule can only take rights away from them.
+
+Format: one rule per line, ``#`` starts a comment::
+
+    # ACTION  PVS                     HOSTS                  USERS
+    write     BEAMLINE:motor.*        localhost,127.0.0.1    *
+    write     BEAMLINE:chart:*        *                      operator,alice
+    none      BEAMLINE:det:noise      *                      *
+    read      *                       *                      *
+
+ACTION is ``write`` (read and write), ``read`` or ``none``; PVS, HOSTS and
+USERS are comma-separated shell patterns (``*``, ``?``, ``[...]``), matched
+case-sensitively for PVs and users, case-insensitively for hosts.
+
+Hosts and users are what the client reports (the CA host name and user name
+messages), as in EPICS base before host names were checked against
+addresses: these rules keep honest clients from mistakes, they are not a
+firewall.
+
+The check itself is caproto's own hook, ``ChannelData.check_access(hostname,
+username)``: :func:`apply_rules` wraps it for every PV of a ``pvdb``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from caproto import AccessRights
+
+__all__ = ["AccessRules", "Rule", "RulesError", "apply_rules"]
+
+_ACTIONS = {
+    "write": AccessRights.READ | AccessRights.WRITE,
+    "read": AccessRights.READ,
+    "none": AccessRights.NO_ACCESS,
+}
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the line."""
+
+
+def _patterns(field: str) -> tuple[str, ...]:
+    return tuple(p for p in (s.strip() for s in field.split(",")) if p)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One line of a rules file."""
+
+    action: str
+    pvs: tuple[str, ...]
+    hosts: tuple[str, ...]
+    users: tuple[str, ...]
+
+    def matches(self, pvname: str, host: str, user: str) -> bool:
+        """Whether this rule speaks for ``pvname`` accessed by ``user`` on ``host``."""
+        return (
+            any(fnmatch.fnmatchcase(pvname, p) for p in self.pvs)
+            and any(fnmatch.fnmatchcase(host.lower(), h.lower()) for h in self.hosts)
+            and any(fnmatch.fnmatchcase(user, u) for u in self.users)
+        )
+
+    @property
+    def rights(self) -> AccessRights:
+        """The rights this rule grants."""
+        return _ACTIONS[self.action]
+
+
+@dataclass(frozen=True)
+class AccessRules:
+    """An ordered list of rules; the first match decides, otherwise read-only."""
+
+    rules: tuple[Rule, ...] = ()
+    source: str = "<no rules>"
+
+    @classmethod
+    def parse(cls, text: str, source: str = "<text>") -> AccessRules:
+        """Rules from the text of a rules file; raises :class:`RulesError`."""
+        rules = []
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            fields = line.split()
+            if len(fields) != 4:
+                raise RulesError(
+                    f"{source}:{number}: need ACTION PVS HOSTS USERS, got {len(fields)} fields"
+                )
+            action = fields[0].lower()
+            if action not in _ACTIONS:
+                raise RulesError(f"{source}:{number}: action must be write, read or none")
+            pvs, hosts, users = (_patterns(f) for f in fields[1:])
+            if not (pvs and hosts and users):
+                raise RulesError(f"{source}:{number}: empty pattern list")
+            rules.append(Rule(action, pvs, hosts, users))
+        return cls(tuple(rules), source)
+
+    @classmethod
+    def load(cls, path: str | Path) -> AccessRules:
+        """Rules from a file; raises :class:`RulesError` (also when it cannot be read)."""
+        try:
+            text = Path(path).read_text()
+        except OSError as ex:
+            raise RulesError(f"cannot read rules file {path}: {ex.strerror}") from None
+        return cls.parse(text, str(path))
+
+    def rights(self, pvname: str, host: str, user: str) -> AccessRights:
+        """What ``user`` on ``host`` may do to ``pvname`` (before the PV's own limits)."""
+        for rule in self.rules:
+            if rule.matches(pvname, host, user):
+                return rule.rights
+        return AccessRights.READ
+
+
+def apply_rules(pvdb: Mapping[str, object], rules: AccessRules) -> int:
+    """Make every PV of ``pvdb`` answer with ``rules``; return how many PVs were wrapped.
+
+    Each channel keeps its own limit: a read-only PV stays read-only.
+    """
+    for pvname, channel in pvdb.items():
+        own = channel.check_access
+
+        def check_access(hostname, username, _own=own, _name=pvname):
+            return _own(hostname, username) & rules.rights(_name, hostname or "", username or "")
+
+        channel.check_access = check_access
+    return len(pvdb)
+
+
+def add_access_argument(parser) -> None:
+    """Add ``--access FILE`` to an IOC's argument parser."""
+    parser.add_argument(
+        "--access",
+        metavar="FILE",
+        help="access rules file (see chartioc.iocs.access); default: everyone may write",
+    )
+
+
+def rules_from_args(parser, args) -> AccessRules | None:
+    """The rules named by ``--access``, or None; a bad file is a command-line error."""
+    if not args.access:
+        return None
+    try:
+        return AccessRules.load(args.access)
+    except RulesError as ex:
+        parser.error(str(ex))
+        raise  # parser.error exits; this line is for type checkers

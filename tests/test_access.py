@@ -1,0 +1,107 @@
+"""Access rules: the pure rules (parse, first match) and both IOCs enforcing them over CA."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+
+import pytest
+from caproto import AccessRights
+
+from chartioc.client.localca import IocProcess
+from chartioc.iocs.access import AccessRules, RulesError
+
+from conftest import SPARE_PORT, run_tool, unique_prefix
+
+RW = AccessRights.READ | AccessRights.WRITE
+
+
+def test_first_matching_rule_decides_and_no_match_is_read_only():
+    rules = AccessRules.parse(
+        """
+        # comment line
+        none   BL:det:noise          *            *
+        write  BL:motor.*,BL:m2.VAL  lab-pc*      alice,bob   # trailing comment
+        read   BL:motor.VAL          *            *
+        write  BL:*                  *            operator
+        """
+    )
+    assert rules.rights("BL:motor.VAL", "lab-pc7", "alice") == RW
+    assert rules.rights("BL:motor.VAL", "LAB-PC7", "alice") == RW  # hosts: any case
+    assert rules.rights("BL:motor.VAL", "lab-pc7", "Alice") == AccessRights.READ  # users: exact
+    assert rules.rights("BL:motor.VAL", "elsewhere", "operator") == AccessRights.READ
+    assert rules.rights("BL:motor.VELO", "elsewhere", "operator") == RW
+    assert rules.rights("BL:det:noise", "lab-pc1", "operator") == AccessRights.NO_ACCESS
+    assert rules.rights("OTHER:pv", "lab-pc1", "operator") == AccessRights.READ
+
+
+def test_no_rules_at_all_means_read_only():
+    assert AccessRules().rights("ANY", "h", "u") == AccessRights.READ
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("write BL:*  *", "rules:1: need ACTION PVS HOSTS USERS, got 3 fields"),
+        ("\nallow BL:* * *", "rules:2: action must be write, read or none"),
+        ("write , * *", "rules:1: empty pattern list"),
+    ],
+)
+def test_bad_rules_name_their_line(text, message):
+    with pytest.raises(RulesError, match=message):
+        AccessRules.parse(text, "rules")
+
+
+def test_an_unreadable_rules_file_is_a_clear_error(tmp_path):
+    with pytest.raises(RulesError, match="cannot read rules file"):
+        AccessRules.load(tmp_path / "missing.rules")
+
+
+@pytest.fixture(scope="module")
+def guarded(ioc_log_dir, tmp_path_factory):
+    """A motor IOC with rules: this user may write TWV only, nobody reads det:noise."""
+    prefix = unique_prefix("A")
+    me, host = getpass.getuser(), socket.gethostname()
+    rules = tmp_path_factory.mktemp("access") / "motor.rules"
+    rules.write_text(
+        f"none   {prefix}det:noise   *  *\n"
+        f"write  {prefix}motor.TWV   *  {me}\n"
+        f"write  {prefix}motor.VELO  {host.upper()}  *\n"
+        f"write  {prefix}motor.RBV   *  *\n"  # a readback stays read-only anyway
+        f"write  {prefix}*           *  someone-else\n"
+    )
+    ioc = IocProcess(
+        "chartioc.iocs.motor_ioc",
+        ["--prefix", prefix, "--access", str(rules)],
+        port=SPARE_PORT,
+        ready_pv=f"{prefix}motor.RBV",
+        log_path=ioc_log_dir / "access-motor.log",
+    )
+    with ioc:
+        yield prefix
+
+
+@pytest.mark.ca
+def test_others_get_read_only_access_shown_by_cainfo_and_refused_by_caput(guarded):
+    info = run_tool("cainfo", f"{guarded}motor.VAL").stdout
+    assert "Access:          read, no write" in info
+    refused = run_tool("caput", "-c", "-w", "5", f"{guarded}motor.VAL", "1")
+    assert refused.returncode != 0
+    assert "Write access denied" in refused.stderr + refused.stdout
+    assert run_tool("caget", "-t", f"{guarded}motor.VAL").stdout.strip() == "0"
+
+
+@pytest.mark.ca
+def test_named_user_and_host_may_write(guarded):
+    assert "read, write" in run_tool("cainfo", f"{guarded}motor.TWV").stdout
+    assert run_tool("caput", "-c", "-w", "5", f"{guarded}motor.TWV", "0.5").returncode == 0
+    assert run_tool("caget", "-t", f"{guarded}motor.TWV").stdout.strip() == "0.5"
+    assert run_tool("caput", "-c", "-w", "5", f"{guarded}motor.VELO", "2").returncode == 0
+
+
+@pytest.mark.ca
+def test_readbacks_stay_read_only_and_none_hides_the_value(guarded):
+    assert "read, no write" in run_tool("cainfo", f"{guarded}motor.RBV").stdout
+    hidden = run_tool("caget", "-w", "2", f"{guarded}det:noise")
+    assert hidden.returncode != 0 or "Read access denied" in hidden.stdout + hidden.stderr
+    assert "no read, no write" in run_tool("cainfo", f"{guarded}det:noise").stdout
