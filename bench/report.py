@@ -85,8 +85,10 @@ def latency_section(r: dict) -> list[str]:
         )
     out += [
         "",
-        "At MaxRate 10 (below the 20 Hz update rate) an update waits for the next frame "
-        "slot: that is the cap doing its job, not drawing cost. The default MaxRate is 30 Hz.",
+        "The default MaxRate is 30 Hz. At MaxRate 10, below the 20 Hz update rate, an update "
+        "waits for the next frame slot (half a frame period on average): the cap a user chose, "
+        "not drawing cost. It misses the target and is shown for that reason; keep MaxRate at "
+        "or above the sources' update rate where latency matters.",
         "",
         "![Latency distribution](latency.png)",
     ]
@@ -110,14 +112,16 @@ def fanout_section(r: dict) -> list[str]:
     ]
     for row in r["rows"]:
         marginal = f"{row['marginal_ms']:.2f} ms" if "marginal_ms" in row else "—"
-        ok = row["missing_total"] == 0 and row["cpu_per_frame_per_subscriber_ms"] <= 2.0
-        ok = ok and row["fps_each_min"] >= 0.95 * r["max_rate"]
+        ok = row["missing_total"] == 0 and row["fps_each_min"] >= 0.95 * r["max_rate"]
+        target = "every frame to each"
+        if row["subscribers"] >= 20:  # the issue's CPU target is for 20 subscribers
+            ok = ok and row["cpu_per_frame_per_subscriber_ms"] <= 2.0
+            target = "every frame to each, ≤ 2 ms per frame per subscriber"
         out.append(
             f"| {row['subscribers']} | {row['server_fps']:.1f} "
             f"| {row['fps_each_min']:.1f}–{row['fps_each_max']:.1f} | {row['missing_total']} "
             f"| {row['cpu_per_frame_ms']:.2f} ms | {row['cpu_per_frame_per_subscriber_ms']:.2f} ms "
-            f"| {marginal} | 10 frames/s each, no missing id, ≤ 2 ms per subscriber "
-            f"| {verdict(ok)} |"
+            f"| {marginal} | {target} | {verdict(ok)} |"
         )
     return out
 
