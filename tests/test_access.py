@@ -58,6 +58,17 @@ def test_an_unreadable_rules_file_is_a_clear_error(tmp_path):
         AccessRules.load(tmp_path / "missing.rules")
 
 
+def ioc_with_rules(kind: str, prefix: str, rules, port: int, ready: str, log_dir) -> IocProcess:
+    """``chartioc-<kind>`` with ``--access rules`` (use it as a context manager)."""
+    return IocProcess(
+        f"chartioc.iocs.{kind}_ioc",
+        ["--prefix", prefix, "--access", str(rules)],
+        port=port,
+        ready_pv=prefix + ready,
+        log_path=log_dir / f"access-{kind}.log",
+    )
+
+
 @pytest.fixture(scope="module")
 def guarded(ioc_log_dir, tmp_path_factory):
     """A motor IOC with rules: this user may write TWV only, nobody reads det:noise."""
@@ -71,14 +82,7 @@ def guarded(ioc_log_dir, tmp_path_factory):
         f"write  {prefix}motor.RBV   *  *\n"  # a readback stays read-only anyway
         f"write  {prefix}*           *  someone-else\n"
     )
-    ioc = IocProcess(
-        "chartioc.iocs.motor_ioc",
-        ["--prefix", prefix, "--access", str(rules)],
-        port=SPARE_PORT,
-        ready_pv=f"{prefix}motor.RBV",
-        log_path=ioc_log_dir / "access-motor.log",
-    )
-    with ioc:
+    with ioc_with_rules("motor", prefix, rules, SPARE_PORT, "motor.RBV", ioc_log_dir):
         yield prefix
 
 
@@ -113,14 +117,7 @@ def test_chart_ioc_takes_the_same_rules(ioc_log_dir, tmp_path):
     prefix = unique_prefix("A") + "chart:"
     rules = tmp_path / "chart.rules"
     rules.write_text(f"write {prefix}Title * {getpass.getuser()}\n")
-    ioc = IocProcess(
-        "chartioc.iocs.chart_ioc",
-        ["--prefix", prefix, "--access", str(rules)],
-        port=CHART_PORT,
-        ready_pv=f"{prefix}image1:UniqueId_RBV",
-        log_path=ioc_log_dir / "access-chart.log",
-    )
-    with ioc:
+    with ioc_with_rules("chart", prefix, rules, CHART_PORT, "image1:UniqueId_RBV", ioc_log_dir):
         assert run_tool("caput", "-c", "-w", "5", f"{prefix}Title", "mine").returncode == 0
         refused = run_tool("caput", "-c", "-w", "5", f"{prefix}Width", "320")
         assert "Write access denied" in refused.stderr + refused.stdout
