@@ -57,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .panel import ChartPanel
 
+    # An exception escaping a Qt slot would abort PyQt5; log it and go on.
+    sys.excepthook = lambda *exc: log.error("uncaught exception", exc_info=exc)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     panel = ChartPanel(args.chart, args.motor, image=args.image, max_fps=args.max_fps)
     panel.show()

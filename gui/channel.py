@@ -12,9 +12,10 @@ older than 3.16.1; newer libca sizes arrays itself.
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import itertools
 import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -56,8 +57,36 @@ class PVEvent:
         return format_value(self.value, self.precision, self.units)
 
 
-def _release(holder: list[epics.PV]) -> None:
+class _Relay(QObject):
+    """The one object libca threads signal: it lives as long as the application.
+
+    A libca thread never emits on a channel (which its owner may be
+    destroying); it queues on its channel's list and wakes the relay, and
+    the relay drains the channel in the GUI thread if it is still open.
+    """
+
+    wake = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.channels: dict[int, PVChannel] = {}
+        self.wake.connect(self._drain, Qt.QueuedConnection)
+
+    @Slot(object)
+    def _drain(self, key: object) -> None:
+        channel = self.channels.get(key)  # type: ignore[arg-type]
+        if channel is not None:
+            channel._drain()
+
+
+_relay: _Relay | None = None
+_keys = itertools.count()
+
+
+def _release(key: int, holder: list[epics.PV]) -> None:
     """Drop the PV in ``holder`` (once): its subscription and all its callbacks."""
+    if _relay is not None:
+        _relay.channels.pop(key, None)
     if holder:
         pv = holder.pop()
         pv.disconnect()
@@ -66,6 +95,10 @@ def _release(holder: list[epics.PV]) -> None:
 
 class PVChannel(QObject):
     """One pyepics PV (monitored, whatever its size) as Qt signals in this object's thread.
+
+    Updates that arrive faster than the GUI thread takes them are coalesced:
+    a run of value updates becomes its newest one (connection changes are
+    never dropped), so a stalled GUI holds at most one frame per channel.
 
     Parameters
     ----------
@@ -87,18 +120,23 @@ class PVChannel(QObject):
 
     changed = Signal(object)
     connection = Signal(bool)
-    _from_ca = Signal(object)
 
     #: Channels open in this process (for leak checks).
     open_count: ClassVar[int] = 0
 
     def __init__(self, pvname: str, *, form: str = "ctrl", parent: QObject | None = None) -> None:
+        global _relay
         super().__init__(parent)
+        if _relay is None:
+            _relay = _Relay()
         self.pvname = pvname
         self.last: PVEvent | None = None
         self.connected = False
         self._closed = False
-        self._from_ca.connect(self._on_ca, Qt.QueuedConnection)
+        self._lock = threading.Lock()
+        self._items: list[PVEvent | bool] = []
+        self._key = next(_keys)
+        _relay.channels[self._key] = self
         PVChannel.open_count += 1
         # auto_monitor=True: pyepics would not monitor arrays over 65,536 elements.
         pv = epics.PV(
@@ -111,10 +149,9 @@ class PVChannel(QObject):
         # The holder, not self, is what the clean-up sees: a channel destroyed
         # by its Qt parent without close() still drops its subscription.
         self._holder: list[epics.PV] = [pv]
-        holder = self._holder
-        when_destroyed(self, functools.partial(_release, holder))
+        when_destroyed(self, functools.partial(_release, self._key, self._holder))
 
-    # --- libca threads: emit only --------------------------------------------------
+    # --- libca threads: queue and wake, never touch a Qt object but the relay -----------
 
     def _ca_value(self, pvname: str = "", value: Any = None, **kw: Any) -> None:
         enum_strs = kw.get("enum_strs") or ()
@@ -129,45 +166,55 @@ class PVChannel(QObject):
             timestamp=float(kw.get("timestamp") or time.time()),
             severity=int(kw.get("severity") or 0),
         )
-        self._emit(event)
+        self._queue(event)
 
     def _ca_connection(self, pvname: str = "", conn: bool = False, **kw: Any) -> None:
-        self._emit(bool(conn))
+        self._queue(bool(conn))
 
-    def _emit(self, item: object) -> None:
-        # RuntimeError: the Qt object is gone; its destroyed handler drops the PV.
-        with contextlib.suppress(RuntimeError):
-            self._from_ca.emit(item)
+    def _queue(self, item: PVEvent | bool) -> None:
+        with self._lock:
+            wake = not self._items
+            if isinstance(item, PVEvent) and self._items and isinstance(self._items[-1], PVEvent):
+                self._items[-1] = item  # coalesce a run of values into the newest
+            else:
+                self._items.append(item)
+        if wake and _relay is not None:
+            _relay.wake.emit(self._key)
 
     # --- this object's thread ------------------------------------------------------
 
-    @Slot(object)
-    def _on_ca(self, item: object) -> None:
-        if self._closed:
-            return
-        if isinstance(item, bool):
-            self.connected = item
-            if not item and self.last is not None:
-                self.last = PVEvent(pvname=self.pvname, value=self.last.value, connected=False)
-            self.connection.emit(item)
-            return
-        assert isinstance(item, PVEvent)
-        self.connected = True
-        self.last = item
-        self.changed.emit(item)
+    def _drain(self) -> None:
+        with self._lock:
+            items, self._items = self._items, []
+        for item in items:
+            if self._closed:
+                return
+            if isinstance(item, bool):
+                self.connected = item
+                if not item and self.last is not None:
+                    self.last = PVEvent(pvname=self.pvname, value=self.last.value, connected=False)
+                self.connection.emit(item)
+            else:
+                self.connected = True
+                self.last = item
+                self.changed.emit(item)
 
-    def put(self, value: Any) -> bool:
-        """Write ``value`` without waiting; False when the PV is not connected."""
-        if not self._holder or not self.connected:
-            return False
-        self._holder[0].put(value, wait=False)
-        return True
+    def put(self, value: Any) -> str:
+        """Write ``value`` without waiting; return why not, or an empty string."""
+        pv = self._holder[0] if self._holder else None
+        if pv is None or not pv.connected:  # pyepics' own flag: put would block on it
+            return f"{self.pvname} is not connected; nothing written"
+        if not pv.write_access:
+            return f"{self.pvname}: no write access"
+        try:
+            pv.put(value, wait=False)
+        except (epics.ca.ChannelAccessException, TypeError, ValueError) as ex:
+            return f"{self.pvname}: write failed ({ex})"
+        return ""
 
     def close(self) -> None:
         """Drop the subscription and every callback; no signal fires after this."""
         if self._closed:
             return
         self._closed = True
-        _release(self._holder)
-        with contextlib.suppress(TypeError, RuntimeError):
-            self._from_ca.disconnect()
+        _release(self._key, self._holder)

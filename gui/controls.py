@@ -56,8 +56,9 @@ class _PVGroupBox(QGroupBox):
         self.dispatcher = dispatcher
 
     def _put(self, pvname: str, value: object) -> None:
-        if not self.dispatcher.put(pvname, value):
-            self.message.emit(f"{pvname} is not connected; nothing written")
+        problem = self.dispatcher.put(pvname, value)
+        if problem:
+            self.message.emit(problem)
 
     def _ignore(self, event: PVEvent) -> None:
         """A slot for PVs that are only written: it keeps them connected, ready for a put."""

@@ -87,11 +87,11 @@ class PVDispatcher(QObject):
             self._close_channel(pvname)
         self._watched.clear()
 
-    def put(self, pvname: str, value: Any) -> bool:
-        """Write to a PV that has a slot, without waiting; False when it is not connected."""
+    def put(self, pvname: str, value: Any) -> str:
+        """Write to a PV that has a slot, without waiting; return why not, or ``""``."""
         channel = self._channels.get(pvname)
         if channel is None:
-            raise KeyError(f"{pvname} has no slot: connect one before writing")
+            return f"{pvname} is not open here; nothing written"
         return channel.put(value)
 
     def last(self, pvname: str) -> PVEvent | None:

@@ -47,8 +47,9 @@ class FrameAssembler:
     fit it. When they do not (areaDetector's NDStdArrays posts the sizes
     after the data), the data is held and shaped as soon as sizes that fit
     arrive. The data must be exactly as long as the sizes say (monitors
-    ask for the server's current length), so nothing is ever shown with
-    the wrong shape.
+    ask for the server's current length). One limit: a geometry change that
+    keeps the element count (W and H swapped) from a server that posts the
+    sizes after the data shows one frame in the old shape.
     """
 
     def __init__(self) -> None:
@@ -57,6 +58,12 @@ class FrameAssembler:
         self.problem = ""
         self._pending: tuple[np.ndarray, float] | None = None
         self._count = 0
+
+    def reset(self) -> None:
+        """Forget sizes, mode and held data (the source disconnected)."""
+        self.sizes = [0, 0, 0]
+        self.mode = ""
+        self._pending = None
 
     def set_size(self, index: int, value: int) -> Frame | None:
         """A new ``ArraySize{index}_RBV``; returns a frame if held data now fits."""

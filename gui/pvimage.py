@@ -172,6 +172,8 @@ class PVImage(QWidget):
 
     def _on_connection(self, up: bool) -> None:
         self.connected = up
+        if not up:
+            self._assembler.reset()  # the IOC may come back with another geometry
         self.connectionChanged.emit(up)
         self.update()  # the overlay shows (or goes) at once, not with the next frame
 

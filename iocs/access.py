@@ -8,7 +8,7 @@ rule says: a rule can only take rights away from them.
 Format: one rule per line, ``#`` starts a comment::
 
     # ACTION  PVS                     HOSTS                  USERS
-    write     BEAMLINE:motor.*        localhost,127.0.0.1    *
+    write     BEAMLINE:motor.*        ctrl-pc1,ctrl-pc2      *
     write     BEAMLINE:chart:*        *                      operator,alice
     none      BEAMLINE:det:noise      *                      *
     read      *                       *                      *
@@ -113,27 +113,45 @@ class AccessRules:
             raise RulesError(f"cannot read rules file {path}: {ex.strerror}") from None
         return cls.parse(text, str(path))
 
-    def rights(self, pvname: str, host: str, user: str) -> AccessRights:
-        """What ``user`` on ``host`` may do to ``pvname`` (before the PV's own limits)."""
+    def rights(self, pvname: str | tuple[str, ...], host: str, user: str) -> AccessRights:
+        """What ``user`` on ``host`` may do to a PV (before the PV's own limits).
+
+        ``pvname`` may be several names of one channel (``rec`` and ``rec.VAL``):
+        the first rule that matches any of them decides.
+        """
+        names = (pvname,) if isinstance(pvname, str) else pvname
         for rule in self.rules:
-            if rule.matches(pvname, host, user):
+            if any(rule.matches(name, host, user) for name in names):
                 return rule.rights
         return AccessRights.READ
 
 
+def _wrap(channel, names: tuple[str, ...], rules: AccessRules) -> None:
+    own = channel.check_access
+
+    def check_access(hostname, username):
+        return own(hostname, username) & rules.rights(names, hostname or "", username or "")
+
+    channel.check_access = check_access
+
+
 def apply_rules(pvdb: Mapping[str, object], rules: AccessRules) -> int:
-    """Make every PV of ``pvdb`` answer with ``rules``; return how many PVs were wrapped.
+    """Make every PV of ``pvdb``, record fields included, answer with ``rules``.
 
-    Each channel keeps its own limit: a read-only PV stays read-only.
+    A record (caproto ``record=...``) answers to ``NAME`` and ``NAME.VAL``;
+    each field to ``NAME.FIELD``. Each channel keeps its own limit: a
+    read-only PV stays read-only. Returns how many channels were wrapped.
     """
-    for pvname, channel in pvdb.items():
-        own = channel.check_access
-
-        def check_access(hostname, username, _own=own, _name=pvname):
-            return _own(hostname, username) & rules.rights(_name, hostname or "", username or "")
-
-        channel.check_access = check_access
-    return len(pvdb)
+    seen: set[int] = set()
+    for pvname, channel in list(pvdb.items()):
+        fields = getattr(channel, "fields", None) or {}
+        entries = [(channel, (pvname, f"{pvname}.VAL") if fields else (pvname,))]
+        entries += [(f, (f"{pvname}.{name}",)) for name, f in fields.items() if f is not channel]
+        for target, names in entries:
+            if id(target) not in seen:
+                seen.add(id(target))
+                _wrap(target, names, rules)
+    return len(seen)
 
 
 def add_access_argument(parser) -> None:

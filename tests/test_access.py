@@ -58,11 +58,13 @@ def test_an_unreadable_rules_file_is_a_clear_error(tmp_path):
         AccessRules.load(tmp_path / "missing.rules")
 
 
-def ioc_with_rules(kind: str, prefix: str, rules, port: int, ready: str, log_dir) -> IocProcess:
+def ioc_with_rules(
+    kind: str, prefix: str, rules, port: int, ready: str, log_dir, *args: str
+) -> IocProcess:
     """``chartioc-<kind>`` with ``--access rules`` (use it as a context manager)."""
     return IocProcess(
         f"chartioc.iocs.{kind}_ioc",
-        ["--prefix", prefix, "--access", str(rules)],
+        ["--prefix", prefix, "--access", str(rules), *args],
         port=port,
         ready_pv=prefix + ready,
         log_path=log_dir / f"access-{kind}.log",
@@ -80,9 +82,12 @@ def guarded(ioc_log_dir, tmp_path_factory):
         f"write  {prefix}motor.TWV   *  {me}\n"
         f"write  {prefix}motor.VELO  {host.upper()}  *\n"
         f"write  {prefix}motor.RBV   *  *\n"  # a readback stays read-only anyway
+        f"write  {prefix}motor2.*    *  {me}\n"  # the record's own name covers .VAL
         f"write  {prefix}*           *  someone-else\n"
     )
-    with ioc_with_rules("motor", prefix, rules, SPARE_PORT, "motor.RBV", ioc_log_dir):
+    with ioc_with_rules(
+        "motor", prefix, rules, SPARE_PORT, "motor.RBV", ioc_log_dir, "--motors", "motor,motor2"
+    ):
         yield prefix
 
 
@@ -94,6 +99,10 @@ def test_others_get_read_only_access_shown_by_cainfo_and_refused_by_caput(guarde
     assert refused.returncode != 0
     assert "Write access denied" in refused.stderr + refused.stdout
     assert run_tool("caget", "-t", f"{guarded}motor.VAL").stdout.strip() == "0"
+    # Every record field, not only the pvdb's own entries:
+    for field in ("STOP", "HLM", "TWF", "SPMG"):
+        denied = run_tool("caput", "-c", "-w", "5", f"{guarded}motor.{field}", "1")
+        assert "Write access denied" in denied.stderr + denied.stdout, field
 
 
 @pytest.mark.ca
@@ -102,6 +111,9 @@ def test_named_user_and_host_may_write(guarded):
     assert run_tool("caput", "-c", "-w", "5", f"{guarded}motor.TWV", "0.5").returncode == 0
     assert run_tool("caget", "-t", f"{guarded}motor.TWV").stdout.strip() == "0.5"
     assert run_tool("caput", "-c", "-w", "5", f"{guarded}motor.VELO", "2").returncode == 0
+    assert run_tool("caput", "-c", "-w", "10", f"{guarded}motor2.VAL", "0.1").returncode == 0
+    assert run_tool("caget", "-t", f"{guarded}motor2.RBV").stdout.strip() == "0.1"
+    assert "read, write" in run_tool("cainfo", f"{guarded}motor2.STOP").stdout
 
 
 @pytest.mark.ca

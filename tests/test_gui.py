@@ -89,6 +89,9 @@ def test_panel_tweak_plus_moves_the_motor_and_the_readout_follows(beamline, qtbo
     panel.show()
     qtbot.waitUntil(lambda: panel.motor.rbv.text() == "0.000 mm", timeout=5000)
     qtbot.waitUntil(lambda: panel.motor.twv.text() == "step 0.250 mm", timeout=5000)
+    # A refused write is a message, never an exception out of a Qt slot (which aborts PyQt5).
+    assert "no write access" in panel.dispatcher.put(f"{motor}.RBV", 1.0)
+    assert "not open here" in panel.dispatcher.put(f"{motor}.NOSUCH", 1.0)
     panel.motor.tweak_plus.click()
     qtbot.waitUntil(lambda: panel.motor.rbv.text() == "0.250 mm", timeout=10000)
     assert float(caget_value(f"{motor}.RBV")) == pytest.approx(0.25)

@@ -94,3 +94,12 @@ def test_readout_format_uses_precision_and_units():
     assert format_value(np.float32(2.5), 1, "s") == "2.5 s"
     assert format_value(7, 3, "") == "7"
     assert format_value("text", None) == "text"
+
+
+def test_reset_forgets_sizes_so_a_returning_source_is_shaped_afresh():
+    asm = FrameAssembler()
+    rgb_sizes(asm, 2, 2)
+    asm.reset()
+    assert asm.set_data(np.zeros(12, dtype=np.uint8), 0.0) is None  # old sizes are gone
+    rgb_sizes(asm, 2, 2)
+    assert asm.shape() == (2, 2, 3)
