@@ -29,13 +29,16 @@ username)``: :func:`apply_rules` wraps it for every PV of a ``pvdb``.
 from __future__ import annotations
 
 import fnmatch
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from caproto import AccessRights
 
-__all__ = ["AccessRules", "Rule", "RulesError", "apply_rules"]
+__all__ = ["AccessRules", "Rule", "RulesError", "apply_rules", "guarded"]
+
+log = logging.getLogger(__name__)
 
 _ACTIONS = {
     "write": AccessRights.READ | AccessRights.WRITE,
@@ -152,6 +155,15 @@ def apply_rules(pvdb: Mapping[str, object], rules: AccessRules) -> int:
                 seen.add(id(target))
                 _wrap(target, names, rules)
     return len(seen)
+
+
+def guarded(pvdb: dict, access: AccessRules | None) -> dict:
+    """``pvdb`` with ``access`` applied (unchanged when None), ready for caproto's ``run``."""
+    if access is not None:
+        count = apply_rules(pvdb, access)
+        log.info("access rules from %s: %d rules on %d channels", access.source,
+                 len(access.rules), count)  # fmt: skip
+    return pvdb
 
 
 def add_access_argument(parser) -> None:

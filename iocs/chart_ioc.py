@@ -20,7 +20,7 @@ from caproto import ChannelType
 from caproto.server import PVGroup, SubGroup, pvproperty, run, template_arg_parser
 
 from ..client.monitor import ConnectionChange, Event, PVMonitor, ValueUpdate
-from .access import add_access_argument, apply_rules, rules_from_args
+from .access import add_access_argument, guarded, rules_from_args
 from .chart_engine import LIMITS, ChartConfig, ChartEngine, ConfigError
 from .chart_model import CHART_KINDS
 from .image_group import ImageGroup, to_mono
@@ -556,10 +556,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ioc_options, run_options = parse_args(argv)
     access = ioc_options.pop("access")
     ioc = ChartIOC(**ioc_options)
-    if access is not None:
-        apply_rules(ioc.pvdb, access)
-        log.info("access rules from %s: %d rules", access.source, len(access.rules))
-    run(ioc.pvdb, **run_options)
+    run(guarded(ioc.pvdb, access), **run_options)
 
 
 if __name__ == "__main__":

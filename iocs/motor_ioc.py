@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from caproto.server import run, template_arg_parser
 
-from .access import add_access_argument, apply_rules, rules_from_args
+from .access import add_access_argument, guarded, rules_from_args
 from .detector import make_detector_group
 from .motor_group import MotorGroup
 
@@ -148,10 +148,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ioc_options, run_options = parse_args(argv)
     access = ioc_options.pop("access")
     ioc = MotorIOC(**ioc_options)
-    if access is not None:
-        apply_rules(ioc.pvdb, access)
-        log.info("access rules from %s: %d rules", access.source, len(access.rules))
-    run(ioc.pvdb, **run_options)
+    run(guarded(ioc.pvdb, access), **run_options)
 
 
 if __name__ == "__main__":
