@@ -30,6 +30,9 @@ __all__ = ["ChartIOC", "main", "parse_args"]
 
 log = logging.getLogger(__name__)
 
+#: One place for the default settings: the PVs and the command line start from it.
+DEFAULTS = ChartConfig()
+
 PAIR_PV_LENGTH = 10_000  #: points published in PairsX_RBV / PairsY_RBV
 STATUS_PERIOD = 1.0
 
@@ -87,7 +90,7 @@ class ChartIOC(PVGroup):
     y3 = _string("Y3", "", "Y source PV 3 (strip)")
     y4 = _string("Y4", "", "Y source PV 4 (strip)")
     window = pvproperty(
-        value=60.0,
+        value=DEFAULTS.window,
         name="Window",
         units="s",
         precision=1,
@@ -96,7 +99,7 @@ class ChartIOC(PVGroup):
         doc="Strip chart time window",
     )
     width = pvproperty(
-        value=640,
+        value=DEFAULTS.width,
         name="Width",
         units="px",
         dtype=ChannelType.LONG,
@@ -105,7 +108,7 @@ class ChartIOC(PVGroup):
         doc="Frame width",
     )
     height = pvproperty(
-        value=480,
+        value=DEFAULTS.height,
         name="Height",
         units="px",
         dtype=ChannelType.LONG,
@@ -114,7 +117,7 @@ class ChartIOC(PVGroup):
         doc="Frame height",
     )
     max_rate = pvproperty(
-        value=30.0,
+        value=DEFAULTS.max_rate,
         name="MaxRate",
         units="Hz",
         precision=1,
@@ -524,10 +527,12 @@ def parse_args(argv: Sequence[str] | None = None):
     )
     parser.add_argument("--kind", choices=CHART_KINDS, default="strip")
     parser.add_argument("--x", default="", help="X source PV (xy, map)")
-    parser.add_argument("--window", type=float, default=60.0, help="strip window, s")
-    parser.add_argument("--width", type=int, default=640)
-    parser.add_argument("--height", type=int, default=480)
-    parser.add_argument("--max-rate", type=float, default=30.0, help="frames per second, max")
+    parser.add_argument("--window", type=float, default=DEFAULTS.window, help="strip window, s")
+    parser.add_argument("--width", type=int, default=DEFAULTS.width)
+    parser.add_argument("--height", type=int, default=DEFAULTS.height)
+    parser.add_argument(
+        "--max-rate", type=float, default=DEFAULTS.max_rate, help="frames per second, max"
+    )
     parser.add_argument("--title", default="")
     add_access_argument(parser)
     args = parser.parse_args(argv)

@@ -6,7 +6,6 @@ Run ``chartioc-motor --list-pvs`` to see every PV; ``docs/pvs.md`` describes the
 from __future__ import annotations
 
 import argparse
-import logging
 from collections.abc import Sequence
 
 from caproto.server import run, template_arg_parser
@@ -16,8 +15,6 @@ from .detector import make_detector_group
 from .motor_group import MotorGroup
 
 __all__ = ["MotorIOC", "main", "parse_args"]
-
-log = logging.getLogger(__name__)
 
 PV_NAME_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:")
 
