@@ -4,24 +4,39 @@ Intake is lossless: every value update enters a history. Drawing is lossy:
 the IOC asks for a :meth:`ChartEngine.snapshot` only when something changed,
 at most at the maximum frame rate.
 
-Pairing for the ``xy`` and ``map`` kinds is sample-and-hold: ``xy`` adds a
-point (latest X, new Y) on every Y update (the simulated detector posts after
-each motor update, so pairs line up); ``map`` adds a point (latest X, latest
-Y) on an update of either motor.
+Pairing for the ``xy``, ``map`` and ``grid`` kinds is sample-and-hold: ``xy``
+adds a point (latest X, new Y) on every Y update (the simulated detector
+posts after each motor update, so pairs line up); ``map`` adds a point
+(latest X, latest Y) on an update of either motor; ``grid`` adds a point
+(latest X, latest Y1, new Z) on every Z update. With ``sample="rest"``, xy
+and grid add a point only when :meth:`ChartEngine.take_point` is called,
+which the chart IOC does each time the motors come to rest (their ``.DMOV``
+goes to 1): one point per step of a step scan, the points a scan records.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
+import matplotlib as mpl
 import numpy as np
 
 from .chart_model import CHART_KINDS, ChartKind, ChartSnapshot, PeakStats, Series
+from .fit import FitResult
 from .history import RingHistory
 from .peakstats import compute_peak_stats
 
-__all__ = ["LIMITS", "ChartConfig", "ChartEngine", "ConfigError"]
+__all__ = [
+    "FIT_MODES",
+    "LIMITS",
+    "SAMPLE_MODES",
+    "ChartConfig",
+    "ChartEngine",
+    "ConfigError",
+    "record_field",
+]
 
 #: Bounds of the numeric settings: (low, high).
 LIMITS = {
@@ -33,6 +48,33 @@ LIMITS = {
 MAX_Y = 4
 #: Longest PV name or title: the settings are DBR_STRING PVs (40 bytes with the NUL).
 MAX_STRING = 39
+SampleMode = Literal["update", "rest"]
+#: When xy and grid take a point: on every update of Y1 (xy) or Z (grid), or
+#: each time the motors come to rest.
+SAMPLE_MODES: tuple[SampleMode, ...] = ("update", "rest")
+FitMode = Literal["off", "gaussian"]
+#: Fit of the xy chart.
+FIT_MODES: tuple[FitMode, ...] = ("off", "gaussian")
+#: Readback fields of a motor record whose record has .DMOV, .HLM, .LLM.
+_MOTOR_FIELDS = ("RBV", "VAL", "DRBV")
+
+
+def record_field(pvname: str, field_name: str) -> str | None:
+    """``BEAMLINE:m1.RBV``, ``DMOV`` -> ``BEAMLINE:m1.DMOV``; None unless a motor readback."""
+    base, dot, name = pvname.rpartition(".")
+    if not dot or name not in _MOTOR_FIELDS:
+        return None
+    return f"{base}.{field_name}"
+
+
+def _number(name: str, value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number") from None
+    if not math.isfinite(number):
+        raise ConfigError(f"{name} must be finite")
+    return number
 
 
 class ConfigError(ValueError):
@@ -51,21 +93,33 @@ class ChartConfig:
     height: int = 480
     max_rate: float = 30.0
     title: str = ""
+    z: str = ""  #: value PV of the grid chart
+    sample: SampleMode = "update"
+    fit: FitMode = "gaussian"
+    colormap: str = "viridis"
+    #: grid colour scale; equal low and high (the default) follow the data
+    color_low: float = 0.0
+    color_high: float = 0.0
 
     def with_(self, **changes) -> ChartConfig:
         """A validated copy with ``changes``; raises :class:`ConfigError`."""
         for name, value in changes.items():
             if name in LIMITS:
                 low, high = LIMITS[name]
-                try:
-                    number = float(value)
-                except (TypeError, ValueError):
-                    raise ConfigError(f"{name} must be a number") from None
-                if not math.isfinite(number) or not low <= number <= high:
-                    raise ConfigError(f"{name} {value:g} outside {low:g}..{high:g}")
+                number = _number(name, value)
+                if not low <= number <= high:
+                    raise ConfigError(f"{name} {number:g} outside {low:g}..{high:g}")
                 changes[name] = int(number) if name in ("width", "height") else number
+            elif name in ("color_low", "color_high"):
+                changes[name] = _number(name, value)
             elif name == "kind" and value not in CHART_KINDS:
                 raise ConfigError(f"kind must be one of {', '.join(CHART_KINDS)}")
+            elif name == "sample" and value not in SAMPLE_MODES:
+                raise ConfigError(f"sample must be one of {', '.join(SAMPLE_MODES)}")
+            elif name == "fit" and value not in FIT_MODES:
+                raise ConfigError(f"fit must be one of {', '.join(FIT_MODES)}")
+            elif name == "colormap" and value not in mpl.colormaps:
+                raise ConfigError(f"unknown colormap {str(value)[:20]!r}")
             elif name == "ys":
                 ys = tuple(value)
                 if len(ys) > MAX_Y:
@@ -73,14 +127,39 @@ class ChartConfig:
                 if any(len(y) > MAX_STRING for y in ys):
                     raise ConfigError(f"PV names longer than {MAX_STRING} chars")
                 changes[name] = ys
-            elif name in ("x", "title") and len(value) > MAX_STRING:
+            elif name in ("x", "z", "title") and len(value) > MAX_STRING:
                 raise ConfigError(f"{name} longer than {MAX_STRING} chars")
         return replace(self, **changes)
 
+    @property
+    def y1(self) -> str:
+        """The first Y source, or ''."""
+        return self.ys[0] if self.ys else ""
+
     def sources(self) -> list[str]:
         """Every PV this configuration needs, without blanks or repeats."""
-        names = [self.x, *self.ys] if self.kind != "strip" else list(self.ys)
+        if self.kind == "strip":
+            names = list(self.ys)
+        elif self.kind == "grid":
+            names = [self.x, self.y1, self.z]
+        else:
+            names = [self.x, *self.ys]
         return list(dict.fromkeys(n for n in names if n))
+
+    def motors(self) -> list[str]:
+        """The position sources of the chart: X for xy, X and Y1 for map and grid."""
+        if self.kind == "xy":
+            return [self.x] if self.x else []
+        if self.kind in ("map", "grid"):
+            return [n for n in (self.x, self.y1) if n]
+        return []
+
+    def rest_triggers(self) -> list[str]:
+        """The ``.DMOV`` PVs that take a point with ``sample="rest"`` (xy and grid)."""
+        if self.sample != "rest" or self.kind not in ("xy", "grid"):
+            return []
+        dmovs = [record_field(m, "DMOV") for m in self.motors()]
+        return [d for d in dmovs if d]
 
     def problem(self) -> str:
         """Why this configuration cannot draw, or ''."""
@@ -89,6 +168,11 @@ class ChartConfig:
             return "no Y source"
         if self.kind in ("xy", "map") and not (self.x and ys):
             return f"{self.kind} needs X and Y1"
+        if self.kind == "grid" and not (self.x and ys and self.z):
+            return "grid needs X, Y1 and Z"
+        at_rest = self.sample == "rest" and self.kind in ("xy", "grid")
+        if at_rest and len(self.rest_triggers()) != len(self.motors()):
+            return "sample at rest needs motor .RBV"
         return ""
 
 
@@ -118,6 +202,9 @@ class ChartEngine:
         self._sources: dict[str, _Source] = {}
         self._pair_x = RingHistory(self.capacity)
         self._pair_y = RingHistory(self.capacity)
+        self._pair_z = RingHistory(self.capacity)
+        #: points added to the xy/map/grid pairs since the start
+        self.points_taken = 0
         self.configure(self.config)
 
     # -- configuration ---------------------------------------------------------------
@@ -131,16 +218,19 @@ class ChartEngine:
                 del self._sources[name]
         for name in wanted:
             self._sources.setdefault(name, _Source(RingHistory(self.capacity)))
-        if (old.kind, old.x, old.ys[:1]) != (config.kind, config.x, config.ys[:1]):
-            self._pair_x.clear()
-            self._pair_y.clear()
+        pairing = ("kind", "x", "z", "sample")
+        if any(getattr(old, k) != getattr(config, k) for k in pairing) or old.y1 != config.y1:
+            self._clear_pairs()
+
+    def _clear_pairs(self) -> None:
+        for ring in (self._pair_x, self._pair_y, self._pair_z):
+            ring.clear()
 
     def clear(self) -> None:
         """Forget every history (the ``Clear`` PV)."""
         for src in self._sources.values():
             src.history.clear()
-        self._pair_x.clear()
-        self._pair_y.clear()
+        self._clear_pairs()
 
     # -- intake ------------------------------------------------------------------------
     def ingest_value(self, pvname: str, value: object, timestamp: float) -> bool:
@@ -157,14 +247,38 @@ class ChartEngine:
         src.latest = number
         src.history.append(timestamp, number)
         cfg = self.config
-        y1 = cfg.ys[0] if cfg.ys else ""
-        pair = (cfg.kind == "xy" and pvname == y1) or (cfg.kind == "map" and pvname in (cfg.x, y1))
-        if pair and cfg.x in self._sources and y1 in self._sources:
-            x_latest = self._sources[cfg.x].latest
-            y_latest = self._sources[y1].latest
-            if not (math.isnan(x_latest) or math.isnan(y_latest)):
-                self._pair_x.append(timestamp, x_latest)
-                self._pair_y.append(timestamp, y_latest)
+        if cfg.kind == "map":
+            pair = pvname in (cfg.x, cfg.y1)
+        elif cfg.sample == "update":
+            pair = pvname == (cfg.y1 if cfg.kind == "xy" else cfg.z if cfg.kind == "grid" else "")
+        else:
+            pair = False
+        if pair:
+            self.take_point(timestamp)
+        return True
+
+    def _latest(self, name: str) -> float:
+        src = self._sources.get(name)
+        return math.nan if src is None else src.latest
+
+    def take_point(self, timestamp: float) -> bool:
+        """Add a point of the latest values to the xy/map/grid pairs; True if added.
+
+        Nothing is added while a value is missing (not yet received, or lost
+        with its connection).
+        """
+        cfg = self.config
+        if cfg.kind == "strip":
+            return False
+        x, y = self._latest(cfg.x), self._latest(cfg.y1)
+        z = self._latest(cfg.z) if cfg.kind == "grid" else 0.0
+        if math.isnan(x) or math.isnan(y) or math.isnan(z):
+            return False
+        self._pair_x.append(timestamp, x)
+        self._pair_y.append(timestamp, y)
+        if cfg.kind == "grid":
+            self._pair_z.append(timestamp, z)
+        self.points_taken += 1
         return True
 
     def ingest_connection(self, pvname: str, connected: bool, timestamp: float) -> bool:
@@ -176,9 +290,11 @@ class ChartEngine:
         if not connected:
             src.history.append_gap(timestamp)
             src.latest = math.nan
-            if self.config.kind in ("xy", "map"):
+            if self.config.kind != "strip":
                 self._pair_x.append_gap(timestamp)
                 self._pair_y.append_gap(timestamp)
+            if self.config.kind == "grid":
+                self._pair_z.append_gap(timestamp)
         return True
 
     def set_metadata(self, pvname: str, units: str, precision: int) -> None:
@@ -202,8 +318,12 @@ class ChartEngine:
         return 0 if src is None else src.history.total_appended
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """The paired (x, y) points of the xy/map chart, NaN gaps included."""
+        """The paired (x, y) points of the xy/map/grid chart, NaN gaps included."""
         return self._pair_x.values(), self._pair_y.values()
+
+    def grid_values(self) -> np.ndarray:
+        """The Z value of each grid point, aligned with :meth:`pairs`."""
+        return self._pair_z.values()
 
     def peak_stats(self) -> PeakStats | None:
         """Peak statistics of the xy chart's points, or None for other kinds."""
@@ -226,8 +346,10 @@ class ChartEngine:
             values=values,
         )
 
-    def snapshot(self, now: float, *, x_limits=None, y_limits=None) -> ChartSnapshot:
-        """The frame to draw now."""
+    def snapshot(
+        self, now: float, *, x_limits=None, y_limits=None, fit: FitResult | None = None
+    ) -> ChartSnapshot:
+        """The frame to draw now; ``fit`` is the latest fit of the xy chart, if any."""
         cfg = self.config
         ys = [y for y in cfg.ys if y]
         if cfg.kind == "strip":
@@ -242,6 +364,8 @@ class ChartEngine:
         x_values, y_values = self.pairs()
         x = self._series(cfg.x, times, x_values)
         y = self._series(ys[0], times, y_values)
+        z = self._series(cfg.z, times, self.grid_values()) if cfg.kind == "grid" else None
+        clim = (cfg.color_low, cfg.color_high) if cfg.color_low != cfg.color_high else None
         return ChartSnapshot(
             kind=cfg.kind,
             now=now,
@@ -252,4 +376,8 @@ class ChartEngine:
             peak=self.peak_stats(),
             x_limits=x_limits,
             y_limits=y_limits,
+            fit=fit if cfg.kind == "xy" else None,
+            z=z,
+            colormap=cfg.colormap,
+            color_limits=clim,
         )

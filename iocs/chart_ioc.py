@@ -21,8 +21,17 @@ from caproto.server import PVGroup, SubGroup, pvproperty, run, template_arg_pars
 
 from ..client.monitor import ConnectionChange, Event, PVMonitor, ValueUpdate
 from .access import add_access_argument, guarded, rules_from_args
-from .chart_engine import LIMITS, ChartConfig, ChartEngine, ConfigError
+from .chart_engine import (
+    FIT_MODES,
+    LIMITS,
+    SAMPLE_MODES,
+    ChartConfig,
+    ChartEngine,
+    ConfigError,
+    record_field,
+)
 from .chart_model import CHART_KINDS
+from .fit_group import FitGroup
 from .image_group import ImageGroup, to_mono
 from .render.renderer import ChartRenderer
 
@@ -35,6 +44,9 @@ DEFAULTS = ChartConfig()
 
 PAIR_PV_LENGTH = 10_000  #: points published in PairsX_RBV / PairsY_RBV
 STATUS_PERIOD = 1.0
+#: Enum strings of ``Sample`` and ``Fit``, in the order of SAMPLE_MODES and FIT_MODES.
+SAMPLE_CHOICES = ("Each update", "At rest")
+FIT_CHOICES = ("Off", "Gaussian")
 
 
 def _string(name: str, value: str, doc: str, read_only: bool = False):
@@ -49,10 +61,14 @@ def _stat(name: str, doc: str):
 
 def _limit_sources(pvname: str) -> tuple[str, str] | None:
     """``BEAMLINE:m1.RBV`` -> (``BEAMLINE:m1.LLM``, ``BEAMLINE:m1.HLM``); None if not a field."""
-    base, dot, field = pvname.rpartition(".")
-    if not dot or field not in ("RBV", "VAL", "DRBV"):
-        return None
-    return f"{base}.LLM", f"{base}.HLM"
+    low, high = record_field(pvname, "LLM"), record_field(pvname, "HLM")
+    return None if low is None or high is None else (low, high)
+
+
+def _axes_pv(name: str, doc: str):
+    return pvproperty(
+        value=[math.nan] * 4, name=name, max_length=4, read_only=True, precision=4, doc=doc
+    )
 
 
 class ChartIOC(PVGroup):
@@ -61,31 +77,35 @@ class ChartIOC(PVGroup):
     PVs
     ---
     Configuration (validated; a refused value leaves the setting and says why in Status_RBV):
-    ``Kind`` (strip, xy, map), ``X``, ``Y1``..``Y4`` (source PV names), ``Window`` (s),
-    ``Width``, ``Height`` (pixels), ``MaxRate`` (Hz), ``Title``, ``Clear``, ``Pause``.
+    ``Kind`` (strip, xy, map, grid), ``X``, ``Y1``..``Y4``, ``Z`` (source PV names),
+    ``Window`` (s), ``Width``, ``Height`` (pixels), ``MaxRate`` (Hz), ``Title``, ``Clear``,
+    ``Pause``, ``Sample`` (Each update, At rest), ``Fit`` (Off, Gaussian), ``Colormap``,
+    ``ColorLow``, ``ColorHigh``.
 
     Readbacks: ``RenderTime_RBV`` (ms), ``FramesRendered_RBV``, ``UpdatesReceived_RBV``,
     ``UpdatesCoalesced_RBV``, ``InputsConnected_RBV``, ``InputsTotal_RBV``, ``Status_RBV``.
 
     Peak statistics of the xy chart: ``PeakMax_RBV``, ``PeakMaxX_RBV``, ``PeakMin_RBV``,
     ``PeakMinX_RBV``, ``PeakCen_RBV``, ``PeakCom_RBV``, ``PeakFwhm_RBV``, ``PeakPoints_RBV``;
-    the plotted points: ``PairsX_RBV``, ``PairsY_RBV``.
+    the plotted points: ``PairsX_RBV``, ``PairsY_RBV``. The Gaussian fit: ``Fit*_RBV``
+    (see :class:`FitGroup`). Where the plot area is: ``AxesPx_RBV``, ``AxesLimits_RBV``.
 
     Images: ``image1:`` RGB1 and ``image2:`` Mono (see :class:`ImageGroup`).
     """
 
     image1 = SubGroup(ImageGroup, prefix="image1:", mode="RGB1")
     image2 = SubGroup(ImageGroup, prefix="image2:", mode="Mono")
+    fit_pvs = SubGroup(FitGroup, prefix="Fit")
 
     kind = pvproperty(
         value="strip",
         name="Kind",
         dtype=ChannelType.ENUM,
         enum_strings=CHART_KINDS,
-        doc="Chart kind: strip, xy or map",
+        doc="Chart kind: strip, xy, map or grid",
     )
-    x = _string("X", "", "X source PV (xy, map)")
-    y1 = _string("Y1", "", "Y source PV 1 (strip, xy, map)")
+    x = _string("X", "", "X source PV (xy, map, grid)")
+    y1 = _string("Y1", "", "Y source PV 1 (strip, xy, map, grid)")
     y2 = _string("Y2", "", "Y source PV 2 (strip)")
     y3 = _string("Y3", "", "Y source PV 3 (strip)")
     y4 = _string("Y4", "", "Y source PV 4 (strip)")
@@ -126,6 +146,34 @@ class ChartIOC(PVGroup):
         doc="Maximum frame rate",
     )
     title = _string("Title", "", "Chart title")
+    z = _string("Z", "", "Value PV of the grid chart")
+    sample = pvproperty(
+        value=SAMPLE_CHOICES[SAMPLE_MODES.index(DEFAULTS.sample)],
+        name="Sample",
+        dtype=ChannelType.ENUM,
+        enum_strings=SAMPLE_CHOICES,
+        doc="xy/grid: a point on each update of Y1/Z, or each time the motors come to rest",
+    )
+    fit = pvproperty(
+        value=FIT_CHOICES[FIT_MODES.index(DEFAULTS.fit)],
+        name="Fit",
+        dtype=ChannelType.ENUM,
+        enum_strings=FIT_CHOICES,
+        doc="Fit of the xy chart: Off or Gaussian",
+    )
+    colormap = _string("Colormap", DEFAULTS.colormap, "Colour map of the grid chart")
+    color_low = pvproperty(
+        value=DEFAULTS.color_low,
+        name="ColorLow",
+        precision=4,
+        doc="Grid colour scale low end (ColorLow = ColorHigh: follow the data)",
+    )
+    color_high = pvproperty(
+        value=DEFAULTS.color_high,
+        name="ColorHigh",
+        precision=4,
+        doc="Grid colour scale high end (ColorLow = ColorHigh: follow the data)",
+    )
     clear = pvproperty(
         value=0, name="Clear", dtype=ChannelType.INT, doc="Write 1 to forget every history"
     )
@@ -212,6 +260,8 @@ class ChartIOC(PVGroup):
         read_only=True,
         doc="y of the plotted xy/map points (newest last)",
     )
+    axes_px = _axes_pv("AxesPx_RBV", "Plot area in frame pixels: left, top, right, bottom")
+    axes_limits = _axes_pv("AxesLimits_RBV", "Data at the plot area's edges: x0, x1, y0, y1")
 
     def __init__(self, *args, config: ChartConfig | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -229,6 +279,9 @@ class ChartIOC(PVGroup):
         self._error = ""  # the last refused setting, shown until the next good one
         self._config_lock = asyncio.Lock()  # one configuration change at a time
         self._render_task: asyncio.Task | None = None
+        self._fit_task: asyncio.Task | None = None
+        self._rest_pvs: dict[str, float] = {}  # .DMOV of the motors -> latest value
+        self.fit_pvs.attach(self._fit_points, self._dirty.set)
 
     # -- configuration -----------------------------------------------------------------------
     async def _configure(self, **changes) -> None:
@@ -246,9 +299,10 @@ class ChartIOC(PVGroup):
             await self.status.write(self._error[:39])
             raise
         self._error = ""
-        old_sources = set(self.engine.config.sources()) | self._limit_pvs
+        old_sources = set(self.engine.config.sources()) | self._limit_pvs | set(self._rest_pvs)
         self.engine.configure(config)
         await self._subscribe(old_sources)
+        self.fit_pvs.mark_stale(reset=True)
         self._dirty.set()
 
     async def _subscribe(self, old: set[str]) -> None:
@@ -261,6 +315,9 @@ class ChartIOC(PVGroup):
                 if pair:
                     self._limit_pvs.update(pair)
         wanted |= self._limit_pvs
+        triggers = cfg.rest_triggers()
+        self._rest_pvs = {pv: self._rest_pvs.get(pv, math.nan) for pv in triggers}
+        wanted |= set(triggers)
         await self.monitor.remove(old - wanted)
         await self.monitor.add(sorted(wanted - old))
         await self.inputs_total.write(len(cfg.sources()))
@@ -271,9 +328,14 @@ class ChartIOC(PVGroup):
             if event.pvname in self._limit_pvs:
                 self._limits[event.pvname] = float(event.value)
                 self._dirty.set()
+            if event.pvname in self._rest_pvs:
+                self._on_rest_pv(event.pvname, event.value, event.timestamp)
+            taken = self.engine.points_taken
             if self.engine.ingest_value(event.pvname, event.value, event.timestamp):
                 self._pending += 1
                 self._dirty.set()
+            if self.engine.points_taken != taken:
+                self._points_changed()
         elif isinstance(event, ConnectionChange):
             md = self.monitor.metadata.get(event.pvname)
             if md is not None:
@@ -281,6 +343,33 @@ class ChartIOC(PVGroup):
             if self.engine.ingest_connection(event.pvname, event.connected, event.timestamp):
                 self._dirty.set()
                 await self._update_status()
+
+    def _on_rest_pv(self, pvname: str, value: object, timestamp: float) -> None:
+        """A motor's .DMOV: take a point when the last moving motor comes to rest."""
+        try:
+            done = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            done = math.nan
+        before = self._rest_pvs[pvname]
+        self._rest_pvs[pvname] = done
+        # A transition 0 -> 1 only: the first value after (re)connecting is not a move's end.
+        at_rest = before == 0 and done == 1 and all(v == 1 for v in self._rest_pvs.values())
+        if at_rest and self.engine.take_point(timestamp):
+            self._pending += 1
+            self._dirty.set()
+            self._points_changed()
+
+    def _points_changed(self) -> None:
+        cfg = self.engine.config
+        if cfg.kind == "xy" and cfg.fit != "off":
+            self.fit_pvs.mark_stale()
+
+    def _fit_points(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The xy chart's points for the fit (a copy), or None when there is nothing to fit."""
+        cfg = self.engine.config
+        if cfg.kind != "xy" or cfg.fit == "off" or cfg.problem():
+            return None
+        return self.engine.pairs()
 
     # -- drawing -----------------------------------------------------------------------------
     def _box(self, src: str) -> tuple[float, float] | None:
@@ -290,12 +379,15 @@ class ChartIOC(PVGroup):
         low, high = self._limits[pair[0]], self._limits[pair[1]]
         return (low, high) if high > low else None
 
-    def _draw(self, snap, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
-        """Runs in the render thread (the only place the renderer is touched): RGB and mono."""
+    def _draw(self, snap, width: int, height: int):
+        """Runs in the render thread (the only place the renderer is touched).
+
+        Returns the RGB and mono frames and the plot area's geometry.
+        """
         if (self.renderer.width, self.renderer.height) != (width, height):
             self.renderer.resize(width, height)
         rgb = self.renderer.render(snap)
-        return rgb, to_mono(rgb)
+        return rgb, to_mono(rgb), self.renderer.geometry()
 
     async def _render_loop(self, async_lib) -> None:
         last = 0.0
@@ -329,10 +421,12 @@ class ChartIOC(PVGroup):
             return last
         x_box = self._box(cfg.x) if cfg.kind == "map" else None
         y_box = self._box(cfg.ys[0]) if cfg.kind == "map" and cfg.ys else None
-        snap = self.engine.snapshot(time.time(), x_limits=x_box, y_limits=y_box)
+        snap = self.engine.snapshot(
+            time.time(), x_limits=x_box, y_limits=y_box, fit=self.fit_pvs.result
+        )
         last = time.monotonic()
         t0 = time.perf_counter()
-        rgb, mono = await loop.run_in_executor(
+        rgb, mono, (pixels, limits) = await loop.run_in_executor(
             self._executor, self._draw, snap, cfg.width, cfg.height
         )
         elapsed_ms = (time.perf_counter() - t0) * 1e3
@@ -341,6 +435,10 @@ class ChartIOC(PVGroup):
         stamp = snap.newest_time(default=time.time())
         await self.image1.publish(rgb, timestamp=stamp)
         await self.image2.publish(mono, timestamp=stamp)
+        for pv, values in ((self.axes_px, pixels), (self.axes_limits, limits)):
+            values = [float(v) for v in values]
+            if list(pv.value) != values:
+                await pv.write(values)
         await self.render_time.write(elapsed_ms)
         await self.frames_rendered.write(self._frames)
         await self.updates_received.write(self.engine.updates_received)
@@ -352,12 +450,12 @@ class ChartIOC(PVGroup):
 
     async def _publish_stats(self) -> None:
         cfg = self.engine.config
-        if cfg.kind not in ("xy", "map"):
+        if cfg.kind == "strip":
             return
         x, y = self.engine.pairs()
         keep = ~(np.isnan(x) | np.isnan(y))
         x, y = x[keep][-PAIR_PV_LENGTH:], y[keep][-PAIR_PV_LENGTH:]
-        if len(x):
+        if len(x) != len(self.pairs_x.value) or len(x) > 0:  # empty after a Clear too
             await self.pairs_x.write(x)
             await self.pairs_y.write(y)
         stats = self.engine.peak_stats()
@@ -411,11 +509,20 @@ class ChartIOC(PVGroup):
             (self.height, cfg.height),
             (self.max_rate, cfg.max_rate),
             (self.title, cfg.title),
+            (self.z, cfg.z),
+            (self.sample, SAMPLE_CHOICES[SAMPLE_MODES.index(cfg.sample)]),
+            (self.fit, FIT_CHOICES[FIT_MODES.index(cfg.fit)]),
+            (self.colormap, cfg.colormap),
+            (self.color_low, cfg.color_low),
+            (self.color_high, cfg.color_high),
         ):
             await pv.write(value, verify_value=False)
         await self._subscribe(set())
         self._dirty.set()
-        self._render_task = asyncio.get_running_loop().create_task(self._render_loop(async_lib))
+        loop = asyncio.get_running_loop()
+        self._render_task = loop.create_task(self._render_loop(async_lib))
+        self._fit_task = loop.create_task(self.fit_pvs.run(async_lib.library.sleep))
+        self.fit_pvs.mark_stale(reset=True)
         while True:
             await self._update_status()
             await self.updates_received.write(self.engine.updates_received)
@@ -424,17 +531,17 @@ class ChartIOC(PVGroup):
     # -- putters -----------------------------------------------------------------------------
     @kind.putter
     async def kind(self, instance, value):
-        """Kind: strip, xy or map."""
+        """Kind: strip, xy, map or grid."""
         await self._configure(kind=value)
 
-    async def _source_put(self, slot: int | None, value: str) -> str:
+    async def _source_put(self, slot: int | str, value: str) -> str:
         name = value.strip()
         if name and any(c.isspace() for c in name):
             self._error = "source PV names have no spaces"
             await self.status.write(self._error)
             raise ConfigError(self._error)
-        if slot is None:
-            await self._configure(x=name)
+        if isinstance(slot, str):
+            await self._configure(**{slot: name})
         else:
 
             def with_slot(ys: tuple[str, ...]) -> tuple[str, ...]:
@@ -452,7 +559,7 @@ class ChartIOC(PVGroup):
     @x.putter
     async def x(self, instance, value):
         """X source PV."""
-        return await self._source_put(None, value)
+        return await self._source_put("x", value)
 
     @y1.putter
     async def y1(self, instance, value):
@@ -473,6 +580,38 @@ class ChartIOC(PVGroup):
     async def y4(self, instance, value):
         """Y source PV 4."""
         return await self._source_put(3, value)
+
+    @z.putter
+    async def z(self, instance, value):
+        """Z: value PV of the grid chart."""
+        return await self._source_put("z", value)
+
+    @sample.putter
+    async def sample(self, instance, value):
+        """Sample: Each update, or At rest (a point each time the motors stop)."""
+        await self._configure(sample=SAMPLE_MODES[SAMPLE_CHOICES.index(value)])
+
+    @fit.putter
+    async def fit(self, instance, value):
+        """Fit: Off or Gaussian."""
+        await self._configure(fit=FIT_MODES[FIT_CHOICES.index(value)])
+
+    @colormap.putter
+    async def colormap(self, instance, value):
+        """Colormap: a matplotlib colour map name (viridis, gray, inferno, ...)."""
+        name = value.strip()
+        await self._configure(colormap=name)
+        return name
+
+    @color_low.putter
+    async def color_low(self, instance, value):
+        """ColorLow: low end of the grid colour scale."""
+        await self._configure(color_low=value)
+
+    @color_high.putter
+    async def color_high(self, instance, value):
+        """ColorHigh: high end of the grid colour scale."""
+        await self._configure(color_high=value)
 
     @window.putter
     async def window(self, instance, value):
@@ -504,6 +643,7 @@ class ChartIOC(PVGroup):
         """Clear: 1 forgets every history; the PV reads 0 again."""
         if value:
             self.engine.clear()
+            self.fit_pvs.mark_stale(reset=True)
             self._dirty.set()
         return 0
 
@@ -523,10 +663,27 @@ def parse_args(argv: Sequence[str] | None = None):
         supported_async_libs=["asyncio"],
     )
     parser.add_argument(
-        "sources", nargs="*", metavar="PV", help="Y source PVs (strip: up to 4; xy/map: Y1)"
+        "sources", nargs="*", metavar="PV", help="Y source PVs (strip: up to 4; others: Y1)"
     )
     parser.add_argument("--kind", choices=CHART_KINDS, default="strip")
-    parser.add_argument("--x", default="", help="X source PV (xy, map)")
+    parser.add_argument("--x", default="", help="X source PV (xy, map, grid)")
+    parser.add_argument("--z", default="", help="value PV (grid)")
+    parser.add_argument(
+        "--sample",
+        choices=SAMPLE_MODES,
+        default=DEFAULTS.sample,
+        help="xy/grid: a point on every update, or each time the motors come to rest",
+    )
+    parser.add_argument("--fit", choices=FIT_MODES, default=DEFAULTS.fit, help="xy fit")
+    parser.add_argument("--colormap", default=DEFAULTS.colormap, help="grid colour map")
+    parser.add_argument(
+        "--color-limits",
+        nargs=2,
+        type=float,
+        metavar=("LOW", "HIGH"),
+        default=(DEFAULTS.color_low, DEFAULTS.color_high),
+        help="grid colour scale (equal: follow the data)",
+    )
     parser.add_argument("--window", type=float, default=DEFAULTS.window, help="strip window, s")
     parser.add_argument("--width", type=int, default=DEFAULTS.width)
     parser.add_argument("--height", type=int, default=DEFAULTS.height)
@@ -546,6 +703,12 @@ def parse_args(argv: Sequence[str] | None = None):
             height=args.height,
             max_rate=args.max_rate,
             title=args.title,
+            z=args.z,
+            sample=args.sample,
+            fit=args.fit,
+            colormap=args.colormap,
+            color_low=args.color_limits[0],
+            color_high=args.color_limits[1],
         )
     except ConfigError as ex:
         parser.error(str(ex))

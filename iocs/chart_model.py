@@ -7,15 +7,18 @@ The chart IOC keeps the histories and pairs samples; the renderer draws a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from .fit import FitResult
+
 __all__ = ["CHART_KINDS", "ChartKind", "ChartSnapshot", "PeakStats", "Series"]
 
-ChartKind = Literal["strip", "xy", "map"]
+ChartKind = Literal["strip", "xy", "map", "grid"]
 #: Chart kinds in the order of the chart IOC's ``Kind`` enum PV.
-CHART_KINDS: tuple[ChartKind, ...] = ("strip", "xy", "map")
+CHART_KINDS: tuple[ChartKind, ...] = ("strip", "xy", "map", "grid")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ class ChartSnapshot:
     ``map``: ``x`` and ``ys[0]`` are two motors' aligned positions, drawn as a
     fading trail with a crosshair at the newest point and the soft-limit box
     ``x_limits`` by ``y_limits`` (each ``(low, high)`` or None).
+    ``xy`` also draws the curve of ``fit`` when it is ok.
+    ``grid``: ``x`` and ``ys[0]`` are two motors' positions and ``z`` the value
+    measured there, all aligned; each value fills the cell at its position,
+    coloured with ``colormap`` between ``color_limits`` (None: the data's
+    range).
     """
 
     kind: ChartKind
@@ -75,6 +83,10 @@ class ChartSnapshot:
     peak: PeakStats | None = None
     x_limits: tuple[float, float] | None = None
     y_limits: tuple[float, float] | None = None
+    fit: FitResult | None = None
+    z: Series | None = None
+    colormap: str = "viridis"
+    color_limits: tuple[float, float] | None = None
 
     def newest_time(self, default: float) -> float:
         """Server time stamp of the newest sample shown, or ``default`` with none.
@@ -83,6 +95,6 @@ class ChartSnapshot:
         data is, and a benchmark can measure the latency from a source's
         update to the first frame that shows it.
         """
-        series = [*self.ys, *([self.x] if self.x is not None else [])]
+        series = [*self.ys, *(s for s in (self.x, self.z) if s is not None)]
         newest = [float(s.times[-1]) for s in series if len(s.times)]
         return max(newest) if newest else default

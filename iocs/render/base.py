@@ -123,6 +123,10 @@ class Painter:
         """Width of the axes in pixels (one decimation bin per column)."""
         return max(1, round(self.ax.bbox.width))
 
+    def place(self, rect: tuple[float, float, float, float]) -> None:
+        """Put the axes (and anything beside them) in ``rect``, in figure fractions."""
+        self.ax.set_position(rect)
+
     # -- the three steps ----------------------------------------------------------
     def prepare(self, snap: ChartSnapshot) -> None:
         """Take the snapshot's data and update :attr:`xlim`/:attr:`ylim`."""

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from chartioc.iocs.chart_model import ChartSnapshot
 from chartioc.iocs.render.base import Painter
+from chartioc.iocs.render.grid import GridPainter
 from chartioc.iocs.render.map import MapPainter
 from chartioc.iocs.render.strip import StripPainter
 from chartioc.iocs.render.style import MARGINS_PX
@@ -36,6 +37,7 @@ _PAINTERS: dict[str, type[Painter]] = {
     "strip": StripPainter,
     "xy": XYPainter,
     "map": MapPainter,
+    "grid": GridPainter,
 }
 
 
@@ -134,7 +136,7 @@ class ChartRenderer:
         self._width, self._height = w, h
         self._figure.set_size_inches(w / self._dpi, h / self._dpi)
         if self._painter is not None:
-            self._painter.ax.set_position(self._axes_rect())
+            self._painter.place(self._axes_rect())
         self.invalidate()
 
     def invalidate(self) -> None:
@@ -186,6 +188,28 @@ class ChartRenderer:
         self.last_render_seconds = time.perf_counter() - t0
         return frame
 
+    def geometry(self) -> tuple[tuple[float, float, float, float], tuple[float, ...]]:
+        """Where the plot area of the last frame is, for clients that map pixels to data.
+
+        Returns
+        -------
+        tuple
+            ``((left, top, right, bottom), (xmin, xmax, ymin, ymax))``: the
+            axes' box in frame pixels (row 0 at the top) and the data limits
+            at its edges (for a strip chart, x is seconds relative to now).
+
+        Raises
+        ------
+        RuntimeError
+            Before the first frame.
+        """
+        if self._painter is None:
+            raise RuntimeError("no frame rendered yet")
+        ax = self._painter.ax
+        box = ax.bbox
+        pixels = (box.x0, self._height - box.y1, box.x1, self._height - box.y0)
+        return pixels, (*ax.get_xlim(), *ax.get_ylim())
+
     def data_to_pixel(self, x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
         """Map data coordinates of the current axes to frame pixel coordinates.
 
@@ -236,6 +260,7 @@ class ChartRenderer:
             self._figure.clear()
             ax = self._figure.add_axes(self._axes_rect())
             self._painter = cls(ax, len(snap.ys))
+            self._painter.place(self._axes_rect())
             self._painter_key = pkey
             self.invalidate()
         return self._painter

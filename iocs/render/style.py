@@ -12,6 +12,7 @@ __all__ = [
     "CEN_COLOUR",
     "CROSSHAIR_COLOUR",
     "DISCONNECTED_COLOUR",
+    "FIT_COLOUR",
     "FWHM_COLOUR",
     "LIMIT_BOX_COLOUR",
     "MAX_COLOUR",
@@ -38,6 +39,8 @@ DISCONNECTED_COLOUR = "#ff0000"
 CEN_COLOUR = "#2ca02c"
 #: xy: horizontal bar of width ``fwhm`` at half maximum.
 FWHM_COLOUR = "#9467bd"
+#: xy: the fitted Gaussian (dashed).
+FIT_COLOUR = "#d95f02"
 #: xy: marker at the maximum.
 MAX_COLOUR = "#000000"
 #: map: crosshair through the newest point.

@@ -12,6 +12,7 @@ from chartioc.iocs.render.base import EMPTY_SERIES, Painter, aligned_xy, data_ra
 from chartioc.iocs.render.decimate import minmax_decimate
 from chartioc.iocs.render.style import (
     CEN_COLOUR,
+    FIT_COLOUR,
     FWHM_COLOUR,
     LABEL_SIZE,
     MAX_COLOUR,
@@ -23,6 +24,8 @@ __all__ = ["XYPainter"]
 
 #: Above this many points the line is drawn without markers.
 MAX_MARKERS = 200
+#: Points of the drawn fit curve.
+FIT_SAMPLES = 400
 
 
 def _finite(*values: float) -> bool:
@@ -36,7 +39,9 @@ class XYPainter(Painter):
     horizontal bar of length ``fwhm`` centred on ``cen`` at half maximum
     (``(max + min) / 2``, the level bluesky's crossings use) and a text box
     with cen, fwhm and max, in the top corner away from the peak and under
-    the data. All of these move with the data and are redrawn on every frame.
+    the data. With an ok ``snap.fit``: the fitted curve, dashed, over the
+    whole x range, and its centre and sigma in the text box. All of these
+    move with the data and are redrawn on every frame.
     """
 
     kind = "xy"
@@ -44,6 +49,7 @@ class XYPainter(Painter):
     def __init__(self, ax: Axes, nseries: int) -> None:
         super().__init__(ax, nseries)
         self.line = self._line(trace_colour(0), marker="o", markersize=4)
+        self.fit_line = self._line(FIT_COLOUR, linewidth=1.5, linestyle="--")
         self.cen_line = self._line(CEN_COLOUR, linewidth=1.5)
         self.fwhm_bar = self._line(FWHM_COLOUR, linewidth=2.0, marker="|", markersize=10)
         self.max_marker = self._line(
@@ -93,6 +99,23 @@ class XYPainter(Painter):
             self.line.set_marker(want_marker)
         self.line.set_data(x, y)
         self._update_peak(snap)
+        self._update_fit(snap)
+
+    def _update_fit(self, snap: ChartSnapshot) -> None:
+        fit = snap.fit
+        if fit is None or not fit.ok:
+            self.fit_line.set_visible(False)
+            return
+        lo, hi = self.xlim.limits
+        xs = np.linspace(lo, hi, FIT_SAMPLES)
+        self.fit_line.set_data(xs, fit.curve(xs))
+        self.fit_line.set_visible(True)
+        if self.text.get_visible():
+            prec = snap.ys[0].precision if snap.ys else 3
+            prec = min(max(int(prec), 0), 12)
+            self.text.set_text(
+                f"{self.text.get_text()}\nfit  {fit.centre:.{prec}f} \u03c3 {fit.sigma:.{prec}f}"
+            )
 
     def _update_peak(self, snap: ChartSnapshot) -> None:
         peak: PeakStats | None = snap.peak
