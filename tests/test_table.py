@@ -1,0 +1,290 @@
+"""``chartioc-table``: the pure formatting, then the real program against the motor IOC."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+
+import pytest
+
+from chartioc.client.localca import IocProcess
+from chartioc.client.tableformat import (
+    DISCONNECTED,
+    TableFormatter,
+    format_time,
+    format_value,
+)
+
+from conftest import SPARE_PORT, run_tool, unique_prefix
+
+TIME = r"\d\d:\d\d:\d\d\.\d\d\d"
+
+# -- pure formatting -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        ((1.25, 3, "mm"), "1.250 mm"),
+        ((1.25, 0, "mm"), "1 mm"),
+        ((-0.5, 2, ""), "-0.50"),
+        ((float("nan"), 3, "mm"), "nan mm"),
+        ((float("inf"), 3, ""), "inf"),
+        ((float("-inf"), 3, "mm/s"), "-inf mm/s"),
+        ((12345.678, -2, "V"), "1.23e+04 V"),
+        ((0.1, None, "s"), "0.1 s"),
+        ((42, 3, "counts"), "42 counts"),
+        ((True, 3, ""), "1"),
+        (("hello world", 3, ""), "hello world"),
+        ((b"mm", 3, ""), "mm"),
+        ((None, 3, "mm"), ""),
+    ],
+)
+def test_format_value(args, text):
+    assert format_value(*args) == text
+
+
+def test_format_value_shows_enum_strings():
+    spmg = ("Stop", "Pause", "Move", "Go")
+    assert format_value(3, 3, "", spmg) == "Go"
+    assert format_value(7, 3, "", spmg) == "7"  # out of range: the index
+
+
+def test_format_time_is_local_time_to_the_millisecond():
+    stamp = datetime(2024, 5, 6, 12, 3, 4, 123456).timestamp()  # naive: local time
+    assert format_time(stamp) == "12:03:04.123"
+
+
+def test_rows_under_a_header():
+    stamp = datetime(2024, 5, 6, 12, 3, 4, 123456).timestamp()
+    table = TableFormatter(["BL:m1.TWV", "BL:m1.SPMG", "BL:motor.VELO"])
+    assert table.lines(0, stamp, ["0.100 mm", "Go", "4.000 mm/s"]) == [
+        "  seq  time               BL:m1.TWV      BL:m1.SPMG   BL:motor.VELO",
+        "    0  12:03:04.123        0.100 mm              Go      4.000 mm/s",
+    ]
+    assert table.lines(1, stamp + 1, ["0.250 mm", DISCONNECTED, ""]) == [
+        "    1  12:03:05.123        0.250 mm  <disconnected>",
+    ]
+
+
+def test_header_repeats_every_50_rows():
+    table = TableFormatter(["A"])
+    lines = [line for seq in range(120) for line in table.lines(seq, 0.0, ["1"])]
+    headers = [i for i, line in enumerate(lines) if "seq" in line]
+    assert headers == [0, 51, 102]  # before rows 0, 50 and 100
+    assert len(lines) == 123
+    once = TableFormatter(["A"], header_every=0)
+    assert sum("seq" in ln for seq in range(120) for ln in once.lines(seq, 0.0, ["1"])) == 1
+
+
+def test_a_wider_value_widens_its_column_and_repeats_the_header():
+    table = TableFormatter(["A"])
+    table.lines(0, 0.0, ["1.000 mm"])
+    header, row = table.lines(1, 0.0, ["123456789.123456 mm"])
+    assert header.endswith("  " + "A".rjust(19))
+    assert row.endswith("  123456789.123456 mm")
+    assert [line[-21:] for line in table.lines(2, 0.0, ["1.000 mm"])] == [
+        "  " + "1.000 mm".rjust(19)
+    ]
+
+
+def test_cells_must_match_the_columns():
+    with pytest.raises(ValueError, match="1 cells for 2 columns"):
+        TableFormatter(["A", "B"]).lines(0, 0.0, ["x"])
+
+
+# -- the program over CA ---------------------------------------------------------------
+
+
+class Tool:
+    """``chartioc-table`` as a subprocess; stdout lines read by a thread, never blocking."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "chartioc.client.table", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def line(self, timeout: float = 20.0) -> str:
+        """The next stdout line (AssertionError at end of output or after ``timeout``)."""
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no line within {timeout} s") from None
+        assert line is not None, f"output ended; stderr: {self.stderr()}"
+        return line
+
+    def wait(self, timeout: float = 20.0) -> int:
+        return self.proc.wait(timeout)
+
+    def stderr(self) -> str:
+        if self.proc.poll() is None:
+            return "(still running)"
+        assert self.proc.stderr is not None
+        return self.proc.stderr.read()
+
+    def rest(self) -> list[str]:
+        """Every stdout line after the process has ended."""
+        self._reader.join(10)
+        out = []
+        while (line := self.lines.get_nowait()) is not None:
+            out.append(line)
+        return out
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+@pytest.fixture
+def tools():
+    started: list[Tool] = []
+
+    def start(*args: str) -> Tool:
+        started.append(Tool(*args))
+        return started[-1]
+
+    yield start
+    for tool in started:
+        tool.close()
+
+
+def caput(pv: str, value: str) -> None:
+    result = run_tool("caput", "-c", "-w", "10", pv, value)
+    assert result.returncode == 0, result.stderr
+
+
+def expected(names: list[str], seq: int | None, cells: list[str]) -> re.Pattern:
+    """A header (seq None) or row line as a regex: time free, everything else exact."""
+    widths = [max(len(n), len(DISCONNECTED)) for n in names]
+    if seq is None:
+        head, cols = re.escape("  seq  time        "), names
+    else:
+        head, cols = re.escape(f"{seq:>5}  ") + TIME, cells
+    body = "".join(re.escape(f"  {c:>{w}}") for c, w in zip(cols, widths, strict=True))
+    return re.compile(head + body.rstrip())
+
+
+def test_three_updates_make_three_rows(motor, tools):
+    names = [f"{motor}.TWV", f"{motor}.VELO", f"{motor}.SPMG", f"{motor}.EGU"]
+    tool = tools("-n", "3", "--timeout", "5", *names)
+    rows = [
+        ["0.100 mm", "4.000 mm/s", "Go", "mm"],
+        ["0.250 mm", "4.000 mm/s", "Go", "mm"],
+        ["0.250 mm", "2.000 mm/s", "Go", "mm"],
+        ["0.250 mm", "2.000 mm/s", "Pause", "mm"],
+    ]
+    assert expected(names, None, []).fullmatch(tool.line())
+    assert expected(names, 0, rows[0]).fullmatch(tool.line())
+    for seq, (field, value) in enumerate((("TWV", "0.25"), ("VELO", "2"), ("SPMG", "Pause")), 1):
+        caput(f"{motor}.{field}", value)
+        assert expected(names, seq, rows[seq]).fullmatch(tool.line())
+    assert tool.wait() == 0
+    assert tool.rest() == []
+    assert tool.stderr() == ""
+
+
+def test_an_unknown_pv_is_reported_and_the_others_go_on(motor, tools):
+    missing = unique_prefix("NOPE") + "x"
+    names = [f"{motor}.TWV", missing]
+    tool = tools("-n", "1", "--timeout", "1", *names)
+    assert expected(names, None, []).fullmatch(tool.line())
+    assert expected(names, 0, ["0.100 mm", DISCONNECTED]).fullmatch(tool.line())
+    caput(f"{motor}.TWV", "0.5")
+    assert expected(names, 1, ["0.500 mm", DISCONNECTED]).fullmatch(tool.line())
+    assert tool.wait() == 0
+    assert tool.stderr() == (
+        f"chartioc-table: no answer from {missing} within 1 s;"
+        f" shown as {DISCONNECTED} until it answers\n"
+    )
+
+
+def test_no_pv_answering_is_an_error(tools):
+    missing = [unique_prefix("NOPE") + "a", unique_prefix("NOPE") + "b"]
+    tool = tools("--timeout", "1", *missing)
+    assert tool.wait() == 1
+    assert tool.rest() == []
+    assert tool.stderr() == f"chartioc-table: no answer from {', '.join(missing)} within 1 s\n"
+
+
+def test_ctrl_c_stops_cleanly(motor, tools):
+    tool = tools(f"{motor}.TWV")
+    tool.line()
+    tool.line()
+    tool.proc.send_signal(signal.SIGINT)
+    assert tool.wait() == 0
+    assert tool.stderr() == ""
+
+
+def test_a_closed_pipe_ends_the_table_quietly(motor):
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chartioc.client.table", f"{motor}.TWV"],
+        stdout=write_fd,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(write_fd)
+    try:
+        out = b""
+        deadline = time.monotonic() + 20
+        while out.count(b"\n") < 2 and time.monotonic() < deadline:
+            if select.select([read_fd], [], [], 0.5)[0]:
+                out += os.read(read_fd, 4096)
+        assert out.count(b"\n") == 2  # header and row 0
+        os.close(read_fd)  # as `head -2` does
+        caput(f"{motor}.TWV", "0.2")
+        assert proc.wait(20) == 0
+        assert proc.stderr.read() == ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+
+
+def test_a_pv_that_goes_away_shows_disconnected_and_comes_back(motor, tools, ioc_log_dir):
+    prefix = unique_prefix("S")
+    spare = IocProcess(
+        "chartioc.iocs.motor_ioc",
+        ["--prefix", prefix, "--motors", "s"],
+        port=SPARE_PORT,
+        ready_pv=f"{prefix}s.TWV",
+        log_path=ioc_log_dir / "table-spare.log",
+    )
+    names = [f"{motor}.TWV", f"{prefix}s.VELO"]
+    with spare:
+        tool = tools("--timeout", "5", *names)
+        assert expected(names, None, []).fullmatch(tool.line())
+        assert expected(names, 0, ["0.100 mm", "1.000 mm/s"]).fullmatch(tool.line())
+        spare.stop()
+        caput(f"{motor}.TWV", "0.2")
+        assert expected(names, 1, ["0.200 mm", DISCONNECTED]).fullmatch(tool.line())
+        spare.start()
+        # the new IOC's first value is an update: a row
+        assert expected(names, 2, ["0.200 mm", "1.000 mm/s"]).fullmatch(tool.line(30))
+        tool.proc.send_signal(signal.SIGINT)
+        assert tool.wait() == 0
+    assert tool.stderr() == (
+        f"chartioc-table: {prefix}s.VELO disconnected\nchartioc-table: {prefix}s.VELO connected\n"
+    )
