@@ -31,8 +31,12 @@ MIN_FIT_PERIOD = 0.1
 Points = Callable[[], tuple[np.ndarray, np.ndarray] | None]
 
 
-def _param(name: str, doc: str, units: str = ""):
-    return pvproperty(value=math.nan, name=name, read_only=True, precision=4, units=units, doc=doc)
+def _param(name: str, doc: str):
+    # One alarm for the parameters, apart from the status PVs (caproto shares an
+    # alarm per alarm_group).
+    return pvproperty(
+        value=math.nan, name=name, read_only=True, precision=4, alarm_group="fit", doc=doc
+    )
 
 
 class FitGroup(PVGroup):
@@ -145,7 +149,8 @@ class FitGroup(PVGroup):
             (self.fwhm, result.fwhm),
             (self.r_squared, result.r_squared),
         ):
-            await pv.write(float(value), **alarm)
+            # verify_value=False: caproto's alarm-limit check would reset the alarm
+            await pv.write(float(value), verify_value=False, **alarm)
         await self.points.write(result.npoints)
         await self.message.write(result.message[:39])
         await self.fit_time.write(elapsed_ms)
