@@ -76,51 +76,55 @@ class Frame:
     unique_id: int
 
 
-def frame_shape(mode: str, sizes: Sequence[int]) -> tuple[int, ...]:
+def frame_shape(mode: str, sizes: Sequence[int], prefix: str = "") -> tuple[int, ...]:
     """The array shape that ``ArraySize0/1/2_RBV`` describe for colour ``mode``.
 
     RGB1: ``(size2, size1, 3)`` with size0 == 3; Mono: ``(size1, size0)``.
-    Raises :class:`SnapshotError` for another mode or sizes that make no image.
+    Raises :class:`SnapshotError` for another mode or sizes that make no image;
+    its message names the PVs under ``prefix``.
     """
     s0, s1, s2 = (int(s) for s in sizes)
-    if mode == "RGB1":
-        if s0 != 3 or s1 <= 0 or s2 <= 0:
-            raise SnapshotError(f"RGB1 needs ArraySize0=3 and sizes > 0, got {s0}, {s1}, {s2}")
+    if mode not in ("RGB1", "Mono"):
+        raise SnapshotError(f"{prefix}ColorMode_RBV is {mode!r}: only Mono and RGB1 are supported")
+    if s0 == s1 == s2 == 0:
+        raise SnapshotError(f"{prefix}ArraySize0/1/2_RBV are all 0: no frame yet")
+    if mode == "RGB1" and s0 == 3 and s1 > 0 and s2 > 0:
         return (s2, s1, 3)
-    if mode == "Mono":
-        if s0 <= 0 or s1 <= 0:
-            raise SnapshotError(f"Mono needs ArraySize0/1 > 0, got {s0}, {s1}")
+    if mode == "Mono" and s0 > 0 and s1 > 0:
         return (s1, s0)
-    raise SnapshotError(f"colour mode {mode!r} is not supported (only Mono and RGB1)")
+    need = "3, W, H" if mode == "RGB1" else "W, H, 0"
+    raise SnapshotError(
+        f"{prefix}ArraySize0/1/2_RBV are {s0}, {s1}, {s2}: {mode} needs {need} (W, H > 0)"
+    )
 
 
-def shape_frame(data: Any, mode: str, sizes: Sequence[int]) -> np.ndarray:
+def shape_frame(data: Any, mode: str, sizes: Sequence[int], prefix: str = "") -> np.ndarray:
     """Flat 8-bit ``ArrayData`` shaped by ``mode`` and ``sizes``, as uint8.
 
     Raises :class:`SnapshotError` when the data is not 8-bit or its length
     differs from what the sizes say.
     """
-    shape = frame_shape(mode, sizes)
+    shape = frame_shape(mode, sizes, prefix)
     array = np.asarray(data)
     if array.dtype.kind not in "iub" or array.dtype.itemsize != 1:
-        raise SnapshotError(f"ArrayData is {array.dtype}; only 8-bit data is supported")
+        raise SnapshotError(f"{prefix}ArrayData is {array.dtype}: only 8-bit data is supported")
     expected = int(np.prod(shape))
     if array.size != expected:
         dims = " x ".join(str(d) for d in shape)
         raise SnapshotError(
-            f"ArrayData has {array.size} elements, the sizes say {dims} = {expected}"
+            f"{prefix}ArrayData has {array.size} elements; the sizes say {dims} = {expected}"
         )
     return array.reshape(-1).view(np.uint8).reshape(shape)
 
 
-def read_frame(read: Reader, retries: int = RETRIES) -> Frame:
+def read_frame(read: Reader, retries: int = RETRIES, prefix: str = "") -> Frame:
     """Read one consistent frame with ``read(suffix)`` (e.g. ``read("ArrayData")``).
 
     The order is UniqueId, ColorMode, sizes, ArrayData, sizes, UniqueId. A
     server posts a frame's sizes before its data and its id after, one frame
     after the other, so equal ids and sizes before and after mean that the
     sizes belong to the data. Otherwise the read starts over, up to
-    ``retries`` times; then :class:`SnapshotError`.
+    ``retries`` times; then :class:`SnapshotError`. ``prefix`` is for messages.
     """
     for _ in range(retries + 1):
         uid = int(read("UniqueId_RBV"))
@@ -130,9 +134,12 @@ def read_frame(read: Reader, retries: int = RETRIES) -> Frame:
         sizes_after = [int(read(f"ArraySize{i}_RBV")) for i in range(3)]
         uid_after = int(read("UniqueId_RBV"))
         if uid == uid_after and sizes == sizes_after:
-            return Frame(shape_frame(data, mode, sizes), mode, uid)
+            return Frame(shape_frame(data, mode, sizes, prefix), mode, uid)
         log.debug("frame %d -> %d while reading; reading again", uid, uid_after)
-    raise SnapshotError(f"new frames kept arriving; no consistent frame in {retries + 1} reads")
+    raise SnapshotError(
+        f"{prefix}UniqueId_RBV: new frames kept arriving; no consistent frame in"
+        f" {retries + 1} reads"
+    )
 
 
 def write_png(frame: Frame, path: str | os.PathLike) -> None:
@@ -230,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         reader = _CAReader(args.prefix, args.timeout)
         reader.connect()
-        frame = read_frame(reader)
+        frame = read_frame(reader, prefix=args.prefix)
         write_png(frame, args.output)
     except SnapshotError as ex:
         print(f"{PROG}: {ex}", file=sys.stderr)

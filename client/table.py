@@ -3,7 +3,8 @@
 Subscribes the PVs with :class:`~chartioc.client.monitor.PVMonitor` (caproto's
 asyncio client). When every PV has answered (or ``--timeout`` has passed) it
 prints a header and row 0, the values at start; then one row for every
-monitor update of any PV, showing the newest value of every column. The
+monitor update of any PV, showing the newest value of every column, with a
+``*`` after the value that was updated. The
 ``time`` column is the server time stamp of the update that made the row (of
 the newest value for row 0), in local time. Formatting is
 :mod:`chartioc.client.tableformat`.
@@ -113,8 +114,9 @@ class LiveTable:
                 )
         return cells
 
-    def _print(self, seq: int, timestamp: float) -> None:
-        lines = self.formatter.lines(seq, timestamp, self.cells())
+    def _print(self, seq: int, timestamp: float, updated: str | None = None) -> None:
+        column = self.pvnames.index(updated) if updated is not None else None
+        lines = self.formatter.lines(seq, timestamp, self.cells(), column)
         try:
             self.out.write("".join(line + "\n" for line in lines))
             self.out.flush()
@@ -162,7 +164,7 @@ class LiveTable:
         if not self.live or self._stop.is_set():
             return
         self.seq += 1
-        self._print(self.seq, update.timestamp)
+        self._print(self.seq, update.timestamp, update.pvname)
         if self.count is not None and self.seq >= self.count:
             self.stop()
 

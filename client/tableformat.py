@@ -3,7 +3,10 @@
 A table has a ``seq`` column, a ``time`` column and one column per PV. Every
 cell is right-aligned; columns are two spaces apart. Values are formatted as
 an EPICS display would show them (:func:`format_value`): floats with the PV's
-precision, enums by their strings, followed by the PV's units.
+precision, enums by their strings, followed by the PV's units. Each value
+cell has one more character, :data:`MARK` (``*``) after the value of the PV
+whose update made the row, a space otherwise: a row whose values look the
+same as the row before still shows which PV posted.
 
 :class:`TableFormatter` prints the header before the first row and again
 every ``header_every`` rows (50 by default). A column starts as wide as its
@@ -22,6 +25,7 @@ from typing import Any
 __all__ = [
     "DISCONNECTED",
     "HEADER_EVERY",
+    "MARK",
     "TableFormatter",
     "format_time",
     "format_value",
@@ -29,6 +33,8 @@ __all__ = [
 
 #: What a cell shows while its PV is not connected.
 DISCONNECTED = "<disconnected>"
+#: After the value of the PV whose update made the row.
+MARK = "*"
 #: Rows between two headers.
 HEADER_EVERY = 50
 #: Largest precision applied (more digits than a double holds mean nothing).
@@ -123,7 +129,9 @@ class TableFormatter:
         """The header line with the current column widths."""
         return self._join(["seq", "time", *self.names])
 
-    def lines(self, seq: int, timestamp: float, cells: Sequence[str]) -> list[str]:
+    def lines(
+        self, seq: int, timestamp: float, cells: Sequence[str], updated: int | None = None
+    ) -> list[str]:
         """The lines to print for one row: the header first when one is due, then the row.
 
         Parameters
@@ -134,6 +142,9 @@ class TableFormatter:
             Unix time of the row, shown as local time (:func:`format_time`).
         cells
             The formatted value of every PV column (see :func:`format_value`).
+        updated
+            Index of the PV column whose update made the row (marked with
+            :data:`MARK`); None marks none.
         """
         if len(cells) != len(self.names):
             raise ValueError(f"{len(cells)} cells for {len(self.names)} columns")
@@ -150,13 +161,20 @@ class TableFormatter:
         if due or widened:
             out.append(self.header())
             self._rows_since_header = 0
-        out.append(self._join(texts))
+        marks = ["" for _ in cells]
+        if updated is not None:
+            marks[updated] = MARK
+        out.append(self._join(texts, marks))
         self._rows_since_header = (self._rows_since_header or 0) + 1
         self.rows_printed += 1
         return out
 
-    def _join(self, texts: Sequence[str]) -> str:
-        # seq right-aligned, time left-aligned (fixed width anyway), values right-aligned
+    def _join(self, texts: Sequence[str], marks: Sequence[str] | None = None) -> str:
+        # seq right-aligned, time left-aligned (fixed width anyway), values right-aligned,
+        # each followed by its one-character mark slot
+        marks = marks if marks is not None else ["" for _ in texts[2:]]
         parts = [f"{texts[0]:>{self.widths[0]}}", f"{texts[1]:<{self.widths[1]}}"]
-        parts += [f"{t:>{w}}" for t, w in zip(texts[2:], self.widths[2:], strict=True)]
+        parts += [
+            f"{t:>{w}}{m:<1}" for t, w, m in zip(texts[2:], self.widths[2:], marks, strict=True)
+        ]
         return _SEP.join(parts).rstrip()

@@ -27,12 +27,16 @@ from conftest import Beamline, unique_prefix, wait_until
 def test_frame_shape_follows_the_area_detector_sizes():
     assert frame_shape("RGB1", [3, 320, 240]) == (240, 320, 3)
     assert frame_shape("Mono", [320, 240, 0]) == (240, 320)
-    with pytest.raises(SnapshotError, match="colour mode 'RGB2' is not supported"):
-        frame_shape("RGB2", [320, 3, 240])
-    with pytest.raises(SnapshotError, match="RGB1 needs ArraySize0=3"):
-        frame_shape("RGB1", [320, 240, 0])
-    with pytest.raises(SnapshotError, match="Mono needs ArraySize0/1 > 0"):
-        frame_shape("Mono", [0, 0, 0])
+    with pytest.raises(SnapshotError) as err:
+        frame_shape("RGB2", [320, 3, 240], "P:image1:")
+    assert str(err.value) == "P:image1:ColorMode_RBV is 'RGB2': only Mono and RGB1 are supported"
+    with pytest.raises(SnapshotError) as err:
+        frame_shape("RGB1", [320, 240, 0], "P:image1:")
+    assert str(err.value) == (
+        "P:image1:ArraySize0/1/2_RBV are 320, 240, 0: RGB1 needs 3, W, H (W, H > 0)"
+    )
+    with pytest.raises(SnapshotError, match="P:ArraySize0/1/2_RBV are all 0: no frame yet"):
+        frame_shape("Mono", [0, 0, 0], "P:")
 
 
 def test_shape_frame_checks_the_length_and_the_type():
@@ -40,9 +44,10 @@ def test_shape_frame_checks_the_length_and_the_type():
     assert (shape_frame(rgb, "RGB1", [3, 4, 2])[1, 3] == [21, 22, 23]).all()
     signed = np.array([-1, 0, 1, 127], dtype=np.int8)  # DBR_CHAR data may come signed
     assert shape_frame(signed, "Mono", [2, 2, 0]).tolist() == [[255, 0], [1, 127]]
-    with pytest.raises(SnapshotError, match=r"has 24 elements, the sizes say 3 x 4 x 3 = 36"):
-        shape_frame(rgb, "RGB1", [3, 4, 3])
-    with pytest.raises(SnapshotError, match="only 8-bit data"):
+    with pytest.raises(SnapshotError) as err:
+        shape_frame(rgb, "RGB1", [3, 4, 3], "P:image1:")
+    assert str(err.value) == ("P:image1:ArrayData has 24 elements; the sizes say 3 x 4 x 3 = 36")
+    with pytest.raises(SnapshotError, match="ArrayData is uint16: only 8-bit data"):
         shape_frame(np.zeros(4, dtype=np.uint16), "Mono", [2, 2, 0])
 
 

@@ -63,15 +63,18 @@ def test_format_time_is_local_time_to_the_millisecond():
     assert format_time(stamp) == "12:03:04.123"
 
 
-def test_rows_under_a_header():
+def test_rows_under_a_header_with_the_updated_value_marked():
     stamp = datetime(2024, 5, 6, 12, 3, 4, 123456).timestamp()
     table = TableFormatter(["BL:m1.TWV", "BL:m1.SPMG", "BL:motor.VELO"])
     assert table.lines(0, stamp, ["0.100 mm", "Go", "4.000 mm/s"]) == [
-        "  seq  time               BL:m1.TWV      BL:m1.SPMG   BL:motor.VELO",
-        "    0  12:03:04.123        0.100 mm              Go      4.000 mm/s",
+        "  seq  time               BL:m1.TWV       BL:m1.SPMG    BL:motor.VELO",
+        "    0  12:03:04.123        0.100 mm               Go       4.000 mm/s",
     ]
-    assert table.lines(1, stamp + 1, ["0.250 mm", DISCONNECTED, ""]) == [
-        "    1  12:03:05.123        0.250 mm  <disconnected>",
+    assert table.lines(1, stamp + 1, ["0.250 mm", DISCONNECTED, ""], updated=0) == [
+        "    1  12:03:05.123        0.250 mm*  <disconnected>",
+    ]
+    assert table.lines(2, stamp + 1, ["0.250 mm", DISCONNECTED, "2.000 mm/s"], updated=2) == [
+        "    2  12:03:05.123        0.250 mm   <disconnected>       2.000 mm/s*",
     ]
 
 
@@ -88,11 +91,11 @@ def test_header_repeats_every_50_rows():
 def test_a_wider_value_widens_its_column_and_repeats_the_header():
     table = TableFormatter(["A"])
     table.lines(0, 0.0, ["1.000 mm"])
-    header, row = table.lines(1, 0.0, ["123456789.123456 mm"])
+    header, row = table.lines(1, 0.0, ["123456789.123456 mm"], updated=0)
     assert header.endswith("  " + "A".rjust(19))
-    assert row.endswith("  123456789.123456 mm")
-    assert [line[-21:] for line in table.lines(2, 0.0, ["1.000 mm"])] == [
-        "  " + "1.000 mm".rjust(19)
+    assert row.endswith("  123456789.123456 mm*")
+    assert [line[-22:] for line in table.lines(2, 0.0, ["1.000 mm"], 0)] == [
+        "  " + "1.000 mm".rjust(19) + "*"
     ]
 
 
@@ -175,15 +178,18 @@ def caput(pv: str, value: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def expected(names: list[str], seq: int | None, cells: list[str]) -> re.Pattern:
+def expected(
+    names: list[str], seq: int | None, cells: list[str], updated: int | None = None
+) -> re.Pattern:
     """A header (seq None) or row line as a regex: time free, everything else exact."""
     widths = [max(len(n), len(DISCONNECTED)) for n in names]
     if seq is None:
         head, cols = re.escape("  seq  time        "), names
     else:
         head, cols = re.escape(f"{seq:>5}  ") + TIME, cells
-    body = "".join(re.escape(f"  {c:>{w}}") for c, w in zip(cols, widths, strict=True))
-    return re.compile(head + body.rstrip())
+    marks = ["*" if i == updated else " " for i in range(len(names))]
+    body = "".join(f"  {c:>{w}}{m}" for c, w, m in zip(cols, widths, marks, strict=True))
+    return re.compile(head + re.escape(body.rstrip()))
 
 
 def test_three_updates_make_three_rows(motor, tools):
@@ -199,7 +205,7 @@ def test_three_updates_make_three_rows(motor, tools):
     assert expected(names, 0, rows[0]).fullmatch(tool.line())
     for seq, (field, value) in enumerate((("TWV", "0.25"), ("VELO", "2"), ("SPMG", "Pause")), 1):
         caput(f"{motor}.{field}", value)
-        assert expected(names, seq, rows[seq]).fullmatch(tool.line())
+        assert expected(names, seq, rows[seq], updated=seq - 1).fullmatch(tool.line())
     assert tool.wait() == 0
     assert tool.rest() == []
     assert tool.stderr() == ""
@@ -212,7 +218,7 @@ def test_an_unknown_pv_is_reported_and_the_others_go_on(motor, tools):
     assert expected(names, None, []).fullmatch(tool.line())
     assert expected(names, 0, ["0.100 mm", DISCONNECTED]).fullmatch(tool.line())
     caput(f"{motor}.TWV", "0.5")
-    assert expected(names, 1, ["0.500 mm", DISCONNECTED]).fullmatch(tool.line())
+    assert expected(names, 1, ["0.500 mm", DISCONNECTED], 0).fullmatch(tool.line())
     assert tool.wait() == 0
     assert tool.stderr() == (
         f"chartioc-table: no answer from {missing} within 1 s;"
@@ -254,10 +260,13 @@ def test_a_closed_pipe_ends_the_table_quietly(motor):
                 out += os.read(read_fd, 4096)
         assert out.count(b"\n") == 2  # header and row 0
         os.close(read_fd)  # as `head -2` does
+        read_fd = -1
         caput(f"{motor}.TWV", "0.2")
         assert proc.wait(20) == 0
         assert proc.stderr.read() == ""
     finally:
+        if read_fd >= 0:
+            os.close(read_fd)
         if proc.poll() is None:
             proc.kill()
             proc.wait(5)
@@ -279,10 +288,10 @@ def test_a_pv_that_goes_away_shows_disconnected_and_comes_back(motor, tools, ioc
         assert expected(names, 0, ["0.100 mm", "1.000 mm/s"]).fullmatch(tool.line())
         spare.stop()
         caput(f"{motor}.TWV", "0.2")
-        assert expected(names, 1, ["0.200 mm", DISCONNECTED]).fullmatch(tool.line())
+        assert expected(names, 1, ["0.200 mm", DISCONNECTED], 0).fullmatch(tool.line())
         spare.start()
         # the new IOC's first value is an update: a row
-        assert expected(names, 2, ["0.200 mm", "1.000 mm/s"]).fullmatch(tool.line(30))
+        assert expected(names, 2, ["0.200 mm", "1.000 mm/s"], 1).fullmatch(tool.line(30))
         tool.proc.send_signal(signal.SIGINT)
         assert tool.wait() == 0
     assert tool.stderr() == (
