@@ -152,6 +152,8 @@ class Painter:
         inputs = list(snap.ys)
         if snap.x is not None:
             inputs.insert(0, snap.x)
+        if snap.z is not None:
+            inputs.append(snap.z)
         lost = [s.label or s.name for s in inputs if not s.connected]
         self._banner.set_text("\n".join(f"DISCONNECTED: {name}" for name in lost))
         self._banner.set_visible(bool(lost))
