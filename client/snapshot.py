@@ -215,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=2.0,
         metavar="S",
-        help="seconds to wait for each PV (default 2)",
+        help="seconds to wait for the PVs to answer (default 2)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     parser.add_argument("-v", "--verbose", action="store_true", help="log CA details on stderr")
@@ -244,7 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (CaprotoError, OSError) as ex:  # e.g. a read timed out, the IOC went away
         log.debug("read failed", exc_info=True)
-        print(f"{PROG}: {args.prefix}: {ex or type(ex).__name__}", file=sys.stderr)
+        reason = str(ex) or type(ex).__name__
+        print(f"{PROG}: {reason} (reading {args.prefix})", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

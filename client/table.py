@@ -241,7 +241,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("pvs", nargs="+", metavar="PV", help="PV names, one column each")
     parser.add_argument(
-        "-n", "--count", type=int, default=None, metavar="N", help="stop after N updates"
+        "-n",
+        "--count",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stop after N updates (row 0, the values at start, comes first)",
     )
     parser.add_argument(
         "--timeout",
