@@ -4,10 +4,9 @@ Subscribes the PVs with :class:`~chartioc.client.monitor.PVMonitor` (caproto's
 asyncio client). When every PV has answered (or ``--timeout`` has passed) it
 prints a header and row 0, the values at start; then one row for every
 monitor update of any PV, showing the newest value of every column, with a
-``*`` after the value that was updated. The
-``time`` column is the server time stamp of the update that made the row (of
-the newest value for row 0), in local time. Formatting is
-:mod:`chartioc.client.tableformat`.
+``*`` after the value that was updated. The ``time`` column is the server
+time stamp of the update that made the row (of the newest value for row 0),
+in local time. Formatting is :mod:`chartioc.client.tableformat`.
 
 * A PV that does not answer within ``--timeout``: one line on stderr, and its
   column shows ``<disconnected>`` until it answers. When no PV answers, the
