@@ -7,12 +7,24 @@ precision on every (re)connection. It never blocks the loop.
 
 caproto runs plain (non-async) subscription callbacks in a thread pool, out
 of order; this class registers coroutine callbacks only, which caproto awaits
-in order on the loop.
+in order on the loop. Those callbacks only queue; one dispatcher task per
+monitor hands the events to the listeners, so a slow listener or a metadata
+read never holds up caproto's own callback loop.
+
+Reconnection. When a server goes away, caproto searches again for its PVs,
+backing off to one search every 5 s (``CAPROTO_CLIENT_MAX_RETRY_SEARCHES_
+INTERVAL_SEC``); a restarted IOC could wait that long to be found. A monitor
+therefore sends the search of every PV *that was connected before* again
+every :data:`RESEARCH_PERIOD` seconds for the first
+:data:`RESEARCH_WINDOW` seconds of an outage (the way libca re-searches at
+once on a beacon anomaly), then leaves it to caproto's back-off. Names that
+never connected (a typo) are left to caproto's back-off from the start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import time
@@ -20,11 +32,29 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import caproto as ca
 from caproto.asyncio.client import Context
 
-__all__ = ["ConnectionChange", "Event", "Metadata", "PVMonitor", "ValueUpdate"]
+__all__ = [
+    "RESEARCH_PERIOD",
+    "RESEARCH_WINDOW",
+    "ConnectionChange",
+    "Event",
+    "Metadata",
+    "PVMonitor",
+    "ValueUpdate",
+]
 
 log = logging.getLogger(__name__)
+
+#: Seconds between repeated searches for a lost PV (see the module docstring).
+RESEARCH_PERIOD = 0.5
+#: Seconds of an outage during which lost PVs are searched every RESEARCH_PERIOD.
+RESEARCH_WINDOW = 120.0
+#: Search requests per datagram (each at most 56 bytes for a 39-character name).
+_SEARCHES_PER_DATAGRAM = 20
+#: Subscription requests per TCP send (each 16 bytes with no payload).
+_SUBSCRIPTIONS_PER_SEND = 1000
 
 
 @dataclass(frozen=True)
@@ -39,11 +69,16 @@ class ValueUpdate:
 
 @dataclass(frozen=True)
 class ConnectionChange:
-    """A PV connected or disconnected; ``timestamp`` is the local time it was seen."""
+    """A PV connected or disconnected; ``timestamp`` is the local time it was seen.
+
+    For a reconnection, ``down_since`` is when the PV was lost (local epoch
+    seconds): no data arrived from then until ``timestamp``.
+    """
 
     pvname: str
     connected: bool
     timestamp: float
+    down_since: float | None = None
 
 
 Event = ValueUpdate | ConnectionChange
@@ -58,6 +93,54 @@ class Metadata:
     precision: int = 3
     lower_ctrl_limit: float = 0.0
     upper_ctrl_limit: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Connected:
+    """Queued: a PV connected; its metadata read is under way in ``metadata``."""
+
+    pvname: str
+    timestamp: float
+    metadata: asyncio.Task
+
+
+class _Context(Context):
+    """caproto's asyncio ``Context``, with subscriptions that survive a server lost early.
+
+    caproto 1.3.0 queues a subscription for (re)activation when its PV connects
+    and activates the queue every 0.1 s. If the server goes away in between,
+    its activation task waits for the PV up to the PV's timeout and, when the
+    outage is longer, raises: the task ends and no subscription of the context
+    is ever activated again (PVs connect, no values come). When the outage is
+    shorter, the subscription is activated twice and every update arrives twice.
+    Here only subscriptions of connected PVs are activated, each once; the
+    others are marked to be activated when their PV connects again.
+    """
+
+    async def _activate_subscriptions(self) -> None:
+        with self.subscriptions_lock:
+            queued = {sub for subs in self.subscriptions_to_activate.values() for sub in subs}
+            self.subscriptions_to_activate.clear()
+        commands: dict[Any, list] = {}
+        for sub in queued:
+            if sub.pv.connected:
+                try:
+                    command = await sub.compose_command(timeout=1.0)
+                except Exception as ex:  # lost meanwhile: as below
+                    log.debug("%s: subscription not activated: %s", sub.pv.name, ex)
+                else:
+                    if command is not None:
+                        commands.setdefault(sub.pv.circuit_manager, []).append(command)
+                    continue
+            with sub.callback_lock:
+                sub.needs_reactivation = bool(sub.callbacks)  # activated on reconnection
+        for cm, batch in commands.items():
+            for i in range(0, len(batch), _SUBSCRIPTIONS_PER_SEND):
+                try:
+                    await cm.send(*batch[i : i + _SUBSCRIPTIONS_PER_SEND])
+                except Exception as ex:  # the circuit died: reactivated on reconnection
+                    log.debug("subscriptions not sent on %s: %s", cm, ex)
+                    break
 
 
 def _scalar(data: Any) -> Any:
@@ -83,26 +166,57 @@ class PVMonitor:
         :meth:`close`) when not given.
     timeout
         Default timeout in seconds for reads and writes.
+    research_period
+        Seconds between repeated searches for a PV that was connected and was
+        lost (for the first :data:`RESEARCH_WINDOW` seconds of the outage);
+        None leaves reconnection to caproto's back-off alone.
+
+    Attributes
+    ----------
+    connected
+        Connection state of every followed PV.
+    metadata
+        Units, precision and control limits read at the last connection.
+    latest
+        The newest :class:`ValueUpdate` of each PV.
+    down_since
+        When each PV that is down now was lost (local epoch s); PVs that never
+        connected are not in it.
+    outages
+        The last completed outage of each PV: (lost, back), local epoch s.
     """
 
-    def __init__(self, context: Context | None = None, *, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        context: Context | None = None,
+        *,
+        timeout: float = 5.0,
+        research_period: float | None = RESEARCH_PERIOD,
+    ) -> None:
         self._own_context = context is None
         self._context = context
         self.timeout = timeout
+        self.research_period = research_period
         self._pvs: dict[str, Any] = {}
         self._subs: dict[str, Any] = {}
-        self._callbacks: list[Callable] = []  # strong refs: caproto keeps weak ones
+        self._tokens: dict[str, tuple[int, int]] = {}  # connection, subscription callback ids
         self._listeners: list[Listener] = []
+        self._queue: asyncio.Queue | None = None
+        self._dispatcher: asyncio.Task | None = None
+        self._researcher: asyncio.Task | None = None
+        self._reading: dict[str, asyncio.Task] = {}  # metadata reads under way
         self.connected: dict[str, bool] = {}
         self.metadata: dict[str, Metadata] = {}
         self.latest: dict[str, ValueUpdate] = {}
+        self.down_since: dict[str, float] = {}
+        self.outages: dict[str, tuple[float, float]] = {}
         self.updates_received = 0
 
     @property
     def context(self) -> Context:
         """The caproto context (created on first use)."""
         if self._context is None:
-            self._context = Context()
+            self._context = _Context()
         return self._context
 
     def add_listener(self, listener: Listener) -> None:
@@ -118,61 +232,160 @@ class PVMonitor:
             except Exception:
                 log.exception("listener failed on %r", event)
 
-    async def add(self, pvnames: Iterable[str]) -> None:
-        """Search, subscribe and keep following ``pvnames`` (returns without waiting)."""
-        names = [n for n in pvnames if n not in self._pvs]
-        if not names:
+    # -- caproto callbacks: coroutines (run in order on the loop) that only queue ------------
+    async def _on_connection(self, pv: Any, state: str) -> None:
+        name = pv.name
+        if name not in self._pvs or self._queue is None:
+            return  # removed, or closed
+        now = time.time()
+        if state == "connected":
+            reading = asyncio.ensure_future(self._read_metadata(pv))
+            self._reading[name] = reading
+            self._queue.put_nowait(_Connected(name, now, reading))
+        else:
+            reading = self._reading.pop(name, None)
+            if reading is not None:
+                reading.cancel()  # do not hold the events up for a server that went away
+            self._queue.put_nowait(ConnectionChange(name, False, now))
+
+    async def _on_value(self, sub: Any, response: Any) -> None:
+        if self._queue is None:
             return
-        for name in names:
-            self.connected[name] = False
-
-        async def on_connection(pv, state: str) -> None:
-            up = state == "connected"
-            if up:
-                try:
-                    md = await pv.read(data_type="control", timeout=self.timeout)
-                    self.metadata[pv.name] = _metadata(md.metadata)
-                except Exception as ex:  # a failed read leaves the old metadata
-                    log.warning("%s: could not read metadata: %s", pv.name, ex)
-            if self.connected.get(pv.name) == up:
-                return
-            self.connected[pv.name] = up
-            await self._emit(ConnectionChange(pv.name, up, time.time()))
-
-        async def on_value(sub, response) -> None:
-            md = response.metadata
-            update = ValueUpdate(
+        md = response.metadata
+        self._queue.put_nowait(
+            ValueUpdate(
                 sub.pv.name,
                 _scalar(response.data),
                 float(getattr(md, "timestamp", time.time())),
                 int(getattr(md, "severity", 0)),
             )
-            self.updates_received += 1
-            self.latest[update.pvname] = update
-            await self._emit(update)
-
-        self._callbacks += [on_connection, on_value]
-        pvs = await self.context.get_pvs(
-            *names, connection_state_callback=on_connection, timeout=self.timeout
         )
+
+    async def _read_metadata(self, pv: Any) -> Metadata | None:
+        try:
+            md = await pv.read(data_type="control", timeout=self.timeout)
+        except Exception as ex:  # a failed read leaves the old metadata
+            log.warning("%s: could not read metadata: %s", pv.name, ex)
+            return None
+        return _metadata(md.metadata)
+
+    # -- the dispatcher: one task, events in the order caproto delivered them ---------------
+    async def _dispatch(self) -> None:
+        assert self._queue is not None
+        while True:
+            item = await self._queue.get()
+            try:
+                await self._handle(item)
+            except Exception:  # never let the dispatcher die
+                log.exception("monitor dispatcher failed on %r", item)
+
+    async def _handle(self, item: ValueUpdate | ConnectionChange | _Connected) -> None:
+        name = item.pvname
+        if name not in self._pvs:
+            return  # removed since it was queued
+        if isinstance(item, ValueUpdate):
+            self.updates_received += 1
+            self.latest[name] = item
+            await self._emit(item)
+            return
+        if isinstance(item, _Connected):
+            await asyncio.wait({item.metadata})  # returns when done, failed or cancelled
+            if self._reading.get(name) is item.metadata:
+                del self._reading[name]
+            if not item.metadata.cancelled() and item.metadata.result() is not None:
+                self.metadata[name] = item.metadata.result()
+            up, now = True, item.timestamp
+        else:
+            up, now = False, item.timestamp
+        if self.connected.get(name) == up:
+            return
+        self.connected[name] = up
+        lost = None
+        if up:
+            lost = self.down_since.pop(name, None)
+            if lost is not None:
+                self.outages[name] = (lost, now)
+        else:
+            self.down_since[name] = now
+            self._start_researcher()
+        await self._emit(ConnectionChange(name, up, now, down_since=lost))
+
+    # -- fast reconnection ----------------------------------------------------------------
+    def _start_researcher(self) -> None:
+        if self.research_period is None:
+            return
+        if self._researcher is None or self._researcher.done():
+            self._researcher = asyncio.ensure_future(self._research())
+
+    def _lost_recently(self) -> set[str]:
+        now = time.time()
+        return {n for n, t in self.down_since.items() if now - t < RESEARCH_WINDOW}
+
+    async def _research(self) -> None:
+        """Search again for lost PVs every ``research_period`` s while any is down."""
+        assert self.research_period is not None
+        while self._lost_recently():
+            await asyncio.sleep(self.research_period)
+            lost = self._lost_recently()
+            if not lost:
+                return
+            try:
+                await self._resend_searches(lost)
+            except Exception as ex:  # the network may be down too: try again later
+                log.debug("search for %s not sent: %s", sorted(lost), ex)
+
+    async def _resend_searches(self, names: set[str]) -> None:
+        """Send caproto's own unanswered searches for ``names`` once more, now."""
+        broadcaster = self.context.broadcaster
+        requests = [
+            ca.SearchRequest(item.name, search_id, ca.DEFAULT_PROTOCOL_VERSION)
+            for search_id, item in broadcaster.results.unanswered_searches.items()
+            if item.name in names
+        ]
+        version = ca.VersionRequest(0, ca.DEFAULT_PROTOCOL_VERSION)
+        for i in range(0, len(requests), _SEARCHES_PER_DATAGRAM):
+            await broadcaster.send(version, *requests[i : i + _SEARCHES_PER_DATAGRAM])
+
+    # -- public API -------------------------------------------------------------------------
+    async def add(self, pvnames: Iterable[str]) -> None:
+        """Search, subscribe and keep following ``pvnames`` (returns without waiting)."""
+        names = [n for n in dict.fromkeys(pvnames) if n not in self._pvs]
+        if not names:
+            return
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            self._dispatcher = asyncio.ensure_future(self._dispatch())
+        for name in names:
+            self.connected[name] = False
+        pvs = await self.context.get_pvs(*names, timeout=self.timeout)
         for pv in pvs:
             self._pvs[pv.name] = pv
+            # Bound methods: caproto keeps weak references, so nothing outlives this object.
+            conn_token = pv.connection_state_callback.add_callback(self._on_connection, run=True)
             sub = pv.subscribe(data_type="time")
-            sub.add_callback(on_value)
+            sub_token = sub.add_callback(self._on_value)
             self._subs[pv.name] = sub
+            self._tokens[pv.name] = (conn_token, sub_token)
 
     async def remove(self, pvnames: Iterable[str]) -> None:
-        """Stop following ``pvnames``."""
+        """Stop following ``pvnames``: their callbacks go and their events stop."""
         for name in pvnames:
+            pv = self._pvs.pop(name, None)
             sub = self._subs.pop(name, None)
-            if sub is not None:
+            conn_token, sub_token = self._tokens.pop(name, (None, None))
+            if pv is not None and conn_token is not None:
+                pv.connection_state_callback.remove_callback(conn_token)
+            if sub is not None and sub_token is not None:
                 try:
-                    await sub.clear()
-                except Exception:
-                    log.debug("clearing %s failed", name, exc_info=True)
-            self._pvs.pop(name, None)
-            self.connected.pop(name, None)
-            self.latest.pop(name, None)
+                    await sub.remove_callback(sub_token)  # the last one unsubscribes
+                except Exception:  # the circuit may already be gone
+                    log.debug("unsubscribing %s failed", name, exc_info=True)
+            reading = self._reading.pop(name, None)
+            if reading is not None:
+                reading.cancel()
+            for table in (self.connected, self.latest, self.metadata, self.down_since):
+                table.pop(name, None)
+            self.outages.pop(name, None)
 
     async def wait_connected(self, pvnames: Iterable[str] | None = None, timeout: float = 5.0):
         """Wait until ``pvnames`` (default: all) are connected; raise TimeoutError if not."""
@@ -195,14 +408,14 @@ class PVMonitor:
 
     async def close(self) -> None:
         """Drop every subscription; close the context if this object made it."""
-        for sub in self._subs.values():
-            try:
-                await sub.clear()
-            except Exception:  # the circuit may already be gone
-                log.debug("clearing %s failed", sub, exc_info=True)
-        self._subs.clear()
-        self._pvs.clear()
-        self._callbacks.clear()
+        await self.remove(list(self._pvs))
+        for task in (self._dispatcher, self._researcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._dispatcher = self._researcher = None
+        self._queue = None
         if self._own_context and self._context is not None:
             await self._context.disconnect()
             self._context = None

@@ -341,6 +341,14 @@ class ChartIOC(PVGroup):
             if md is not None:
                 self.engine.set_metadata(event.pvname, md.units, md.precision)
             if self.engine.ingest_connection(event.pvname, event.connected, event.timestamp):
+                if not event.connected:
+                    log.warning("%s disconnected: a gap in its history from now", event.pvname)
+                elif event.down_since is not None:
+                    log.warning(
+                        "%s reconnected after %.1f s",
+                        event.pvname,
+                        event.timestamp - event.down_since,
+                    )
                 self._dirty.set()
                 await self._update_status()
 
@@ -489,6 +497,19 @@ class ChartIOC(PVGroup):
             text = "paused"
         else:
             text = f"OK: {connected}/{total} inputs"
+            # For 5 minutes after an outage of a source: when it came back and how long
+            # the gap in the data is, e.g. "OK: 2/2 reconnected 12:03:04, gap 3 s".
+            sources = set(self.engine.config.sources())
+            outages = [o for n, o in self.monitor.outages.items() if n in sources]
+            if outages:
+                lost, back = max(outages, key=lambda o: o[1])
+                if time.time() - back < 300.0:
+                    gap = back - lost
+                    clock = time.strftime("%H:%M:%S", time.localtime(back))
+                    text = f"OK: {connected}/{total} reconnected {clock}"
+                    gap_text = f", gap {gap:.0f} s" if gap < 99.5 else f", gap {gap / 60:.0f} min"
+                    if len(text + gap_text) <= 39:
+                        text += gap_text
         text = text[:39]
         if self.status.value != text:
             await self.status.write(text)
