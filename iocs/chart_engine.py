@@ -67,6 +67,11 @@ def record_field(pvname: str, field_name: str) -> str | None:
     return f"{base}.{field_name}"
 
 
+def _alternatives(names: tuple[str, ...]) -> str:
+    """``("a", "b", "c")`` -> ``"a, b or c"``."""
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def _number(name: str, value: object) -> float:
     try:
         number = float(value)  # type: ignore[arg-type]
@@ -113,13 +118,13 @@ class ChartConfig:
             elif name in ("color_low", "color_high"):
                 changes[name] = _number(name, value)
             elif name == "kind" and value not in CHART_KINDS:
-                raise ConfigError(f"kind must be one of {', '.join(CHART_KINDS)}")
+                raise ConfigError(f"kind must be {_alternatives(CHART_KINDS)}")
             elif name == "sample" and value not in SAMPLE_MODES:
-                raise ConfigError(f"sample must be one of {', '.join(SAMPLE_MODES)}")
+                raise ConfigError(f"sample must be {_alternatives(SAMPLE_MODES)}")
             elif name == "fit" and value not in FIT_MODES:
-                raise ConfigError(f"fit must be one of {', '.join(FIT_MODES)}")
+                raise ConfigError(f"fit must be {_alternatives(FIT_MODES)}")
             elif name == "colormap" and value not in mpl.colormaps:
-                raise ConfigError(f"unknown colormap {str(value)[:20]!r}")
+                raise ConfigError(f"unknown colormap {str(value)[:20] or '(empty)'}")
             elif name == "ys":
                 ys = tuple(value)
                 if len(ys) > MAX_Y:

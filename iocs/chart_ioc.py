@@ -33,6 +33,7 @@ from .chart_engine import (
 from .chart_model import CHART_KINDS
 from .fit_group import FitGroup
 from .image_group import ImageGroup, to_mono
+from .logs import quiet_refused_writes
 from .render.renderer import ChartRenderer
 
 __all__ = ["ChartIOC", "main", "parse_args"]
@@ -577,6 +578,14 @@ class ChartIOC(PVGroup):
             await self._configure(ys=with_slot)
         return name
 
+    async def _choice(self, name: str, value, choices: Sequence[str]) -> str:
+        """An enum put: caproto hands an out-of-range index through as an int; refuse it."""
+        if value in choices:
+            return value
+        self._error = f"{name} index {value} not in 0..{len(choices) - 1}"[:39]
+        await self.status.write(self._error)
+        raise ConfigError(self._error)
+
     @x.putter
     async def x(self, instance, value):
         """X source PV."""
@@ -610,12 +619,14 @@ class ChartIOC(PVGroup):
     @sample.putter
     async def sample(self, instance, value):
         """Sample: Each update, or At rest (a point each time the motors stop)."""
-        await self._configure(sample=SAMPLE_MODES[SAMPLE_CHOICES.index(value)])
+        choice = await self._choice("Sample", value, SAMPLE_CHOICES)
+        await self._configure(sample=SAMPLE_MODES[SAMPLE_CHOICES.index(choice)])
 
     @fit.putter
     async def fit(self, instance, value):
         """Fit: Off or Gaussian."""
-        await self._configure(fit=FIT_MODES[FIT_CHOICES.index(value)])
+        choice = await self._choice("Fit", value, FIT_CHOICES)
+        await self._configure(fit=FIT_MODES[FIT_CHOICES.index(choice)])
 
     @colormap.putter
     async def colormap(self, instance, value):
@@ -671,6 +682,7 @@ class ChartIOC(PVGroup):
     @pause.putter
     async def pause(self, instance, value):
         """Pause: intake goes on, drawing stops; Run draws the newest state."""
+        value = await self._choice("Pause", value, ("Run", "Pause"))
         if value == "Run":
             self._dirty.set()
         return value
@@ -744,6 +756,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``chartioc-chart``."""
     ioc_options, run_options = parse_args(argv)
     access = ioc_options.pop("access")
+    quiet_refused_writes()
     ioc = ChartIOC(**ioc_options)
     run(guarded(ioc.pvdb, access), **run_options)
 
