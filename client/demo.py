@@ -40,6 +40,10 @@ STATUS_PVS = (
     "PeakCen_RBV",
     "PeakFwhm_RBV",
     "PeakMax_RBV",
+    "FitStatus_RBV",
+    "FitCen_RBV",
+    "FitSigma_RBV",
+    "FitRSquared_RBV",
 )
 
 

@@ -87,29 +87,38 @@ class FitResult:
         return gaussian(xa, self.amplitude, self.centre, self.sigma, self.offset)
 
 
-def initial_guess(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
-    """Start values (amplitude, centre, sigma, offset) from the data's shape.
+def initial_guess(x: np.ndarray, y: np.ndarray, dip: bool = False) -> tuple[float, ...]:
+    """Start values (amplitude, centre, sigma, offset) of a peak (or, with ``dip``, a dip).
 
-    The baseline is the median of the lowest (or, for a dip, highest) fifth
-    of the points; the extreme farthest from the median is the peak; sigma
-    comes from the spread of x over the points above half height.
+    The baseline is the median of the lowest (for a dip: highest) fifth of
+    the points; the extreme is the peak; sigma comes from the spread of x
+    over the points beyond half height.
     """
-    median = float(np.median(y))
-    hi, lo = float(np.max(y)), float(np.min(y))
-    dip = (median - lo) > (hi - median)
     k = int(np.argmin(y)) if dip else int(np.argmax(y))
     order = np.sort(y)
     fifth = max(1, y.size // 5)
     offset = float(np.median(order[-fifth:] if dip else order[:fifth]))
     amplitude = float(y[k]) - offset
     half = offset + amplitude / 2
-    above = (y < half) if dip else (y > half)
-    span = float(np.ptp(x[above])) if above.sum() >= 2 else 0.0
-    full = float(np.ptp(x))
-    sigma = span / FWHM_PER_SIGMA if span > 0 else full / 10
+    beyond = (y < half) if dip else (y > half)
+    span = float(np.ptp(x[beyond])) if beyond.sum() >= 2 else 0.0
+    sigma = span / FWHM_PER_SIGMA if span > 0 else float(np.ptp(x)) / 10
     if not sigma > 0:
         sigma = 1.0
     return amplitude, float(x[k]), sigma, offset
+
+
+def _least_squares(x: np.ndarray, y: np.ndarray, p0: tuple[float, ...]) -> np.ndarray | None:
+    """Fitted parameters from ``p0``, or None when the fit does not converge."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OptimizeWarning)
+            params, _ = curve_fit(
+                gaussian, x, y, p0=p0, jac=_jacobian, method="lm", maxfev=MAX_EVALUATIONS
+            )
+    except (RuntimeError, ValueError, FloatingPointError):
+        return None
+    return params if np.all(np.isfinite(params)) and params[2] != 0 else None
 
 
 def fit_gaussian(x: ArrayLike, y: ArrayLike) -> FitResult:
@@ -146,20 +155,20 @@ def fit_gaussian(x: ArrayLike, y: ArrayLike) -> FitResult:
         return FitResult("failed", npoints=n, message="y is flat")
     if np.unique(xa).size < 3:
         return FitResult("failed", npoints=n, message="fewer than 3 distinct x")
-    p0 = initial_guess(xa, ya)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", OptimizeWarning)
-            params, _ = curve_fit(
-                gaussian, xa, ya, p0=p0, jac=_jacobian, method="lm", maxfev=MAX_EVALUATIONS
-            )
-    except (RuntimeError, ValueError, FloatingPointError) as ex:
-        return FitResult("failed", npoints=n, message=f"no convergence: {ex}"[:60])
+    # A peak and a dip are both tried; the better fit wins (where the points
+    # crowd, e.g. around a motor's stops, says nothing about the sign).
+    best: tuple[float, np.ndarray] | None = None
+    for dip in (False, True):
+        params = _least_squares(xa, ya, initial_guess(xa, ya, dip))
+        if params is not None:
+            residual = float(np.sum((ya - gaussian(xa, *params)) ** 2))
+            if best is None or residual < best[0]:
+                best = (residual, params)
+    if best is None:
+        return FitResult("failed", npoints=n, message="no convergence")
+    residual, params = best
     amplitude, centre, sigma, offset = (float(p) for p in params)
     sigma = abs(sigma)
-    if not all(math.isfinite(v) for v in (amplitude, centre, sigma, offset)) or sigma == 0:
-        return FitResult("failed", npoints=n, message="parameters not finite")
-    residual = float(np.sum((ya - gaussian(xa, amplitude, centre, sigma, offset)) ** 2))
     return FitResult(
         "ok",
         amplitude=amplitude,

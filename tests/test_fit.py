@@ -83,8 +83,19 @@ def test_different_lengths_raise() -> None:
         fit_gaussian([1.0, 2.0], [1.0])
 
 
-def test_initial_guess_finds_a_dip() -> None:
-    amplitude, centre, sigma, offset = initial_guess(X, gaussian(X, -40.0, 2.0, 0.5, 100.0))
+def test_points_crowded_near_the_peak_still_fit_a_peak() -> None:
+    # A motor scan sampled on every update: most points near the peak, few at the
+    # edges. The median is high, which once made the fit take the peak for a dip.
+    x = np.concatenate([np.linspace(-2.0, 2.0, 9), np.repeat(np.linspace(0.2, 0.8, 7), 10)])
+    y = gaussian(x, 1000.0, 0.5, 1.0, 0.0)
+    result = fit_gaussian(x, y)
+    assert result.ok and result.centre == pytest.approx(0.5, rel=1e-6)
+    assert result.r_squared == pytest.approx(1.0, abs=1e-9)
+
+
+def test_initial_guess_of_a_dip() -> None:
+    y = gaussian(X, -40.0, 2.0, 0.5, 100.0)
+    amplitude, centre, sigma, offset = initial_guess(X, y, dip=True)
     assert amplitude < 0 and centre == pytest.approx(2.0, abs=0.2)
     assert offset == pytest.approx(100.0, abs=1.0) and sigma > 0
 
