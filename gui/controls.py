@@ -156,8 +156,20 @@ class MotorControls(_PVGroupBox):
         self.twv.setText(f"step {event.text()}")
 
 
+#: PVs of the fit readout, by the key the label uses.
+FIT_PVS = {
+    "status": "FitStatus_RBV",
+    "cen": "FitCen_RBV",
+    "sigma": "FitSigma_RBV",
+    "r2": "FitRSquared_RBV",
+}
+
+
 class ChartControls(_PVGroupBox):
-    """Chart kind, time window, clear and pause of a chart IOC (prefix ``BEAMLINE:chart:``)."""
+    """Chart kind, time window, clear, pause, status and fit of a chart IOC.
+
+    ``prefix`` is the chart IOC's prefix, e.g. ``BEAMLINE:chart:``.
+    """
 
     def __init__(self, prefix: str, dispatcher: PVDispatcher, parent: QWidget | None = None):
         super().__init__(f"Chart {prefix}", dispatcher, parent)
@@ -173,6 +185,8 @@ class ChartControls(_PVGroupBox):
         self.pause_button.setCheckable(True)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.fit = QLabel("")
+        self._fit: dict[str, str] = {}
         buttons = QHBoxLayout()
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.pause_button)
@@ -181,6 +195,7 @@ class ChartControls(_PVGroupBox):
         form.addRow("Window", self.window)
         form.addRow(buttons)
         form.addRow("Status", self.status)
+        form.addRow("Fit", self.fit)
 
         self.kind.activated.connect(lambda index: self._put(prefix + "Kind", index))
         self.window.editingFinished.connect(
@@ -196,6 +211,27 @@ class ChartControls(_PVGroupBox):
             ("Status_RBV", self._on_status),
         ):
             dispatcher.connect_slot(slot, prefix + suffix)
+        for key, suffix in FIT_PVS.items():
+            dispatcher.connect_slot(self._fit_slot(key), prefix + suffix)
+
+    def _fit_slot(self, key: str):
+        def on_fit(event: PVEvent) -> None:
+            self._fit[key] = event.text() if event.connected else ""
+            self._show_fit()
+
+        on_fit.__name__ = f"on_fit_{key}"
+        return on_fit
+
+    def _show_fit(self) -> None:
+        """``OK  cen 0.500  sigma 1.000  R2 1.000`` (Greek and superscript), or the status."""
+        fit = self._fit
+        status = fit.get("status", "")
+        if status == "OK":
+            text = f"OK  cen {fit.get('cen', '')}  \u03c3 {fit.get('sigma', '')}"
+            text += f"  R\u00b2 {fit.get('r2', '')}"
+        else:
+            text = status
+        self.fit.setText(text)
 
     def _on_kind(self, event: PVEvent) -> None:
         if not event.connected or event.value is None:

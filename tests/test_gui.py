@@ -125,7 +125,7 @@ def test_panel_chart_controls_write_the_chart_ioc(beamline, qtbot):
     panel = ChartPanel(bl.chart, "")
     qtbot.addWidget(panel)
     panel.show()
-    qtbot.waitUntil(lambda: panel.chart.kind.count() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: panel.chart.kind.count() == 4, timeout=5000)
     assert panel.motor is None
     panel.chart.window.setValue(30.0)
     panel.chart.window.editingFinished.emit()
@@ -141,6 +141,27 @@ def test_panel_chart_controls_write_the_chart_ioc(beamline, qtbot):
     assert run_tool("caput", bl.chart + "Window", "45").returncode == 0
     qtbot.waitUntil(lambda: panel.chart.window.value() == 45.0, timeout=5000)
     bl.put("Window", 60.0)
+    panel.close()
+
+
+def test_panel_shows_the_fit_of_an_xy_chart(beamline, qtbot):
+    bl, p = beamline, beamline.prefix
+    panel = ChartPanel(bl.chart, "")
+    qtbot.addWidget(panel)
+    panel.show()
+    for name, value in (("Kind", "xy"), ("X", f"{p}motor.RBV"), ("Y1", f"{p}det")):
+        assert bl.put(name, value) == 1
+    bl.put("det:motor:cen", 0.5, prefix=p)
+    bl.put("motor.VAL", -1.5, prefix=p)
+    assert bl.put("Clear", 1) == 1
+    qtbot.waitUntil(lambda: panel.chart.fit.text() == "Waiting", timeout=5000)
+    bl.put("motor.VAL", 2.5, prefix=p)  # across the peak
+    qtbot.waitUntil(lambda: panel.chart.fit.text().startswith("OK"), timeout=5000)
+    # the fit's numbers with the PVs' precision (4): the peak is where the detector has it
+    assert "cen 0.5000" in panel.chart.fit.text(), panel.chart.fit.text()
+    for name, value in (("Kind", "strip"), ("Y1", f"{p}motor.RBV"), ("Y2", f"{p}det")):
+        bl.put(name, value)
+    bl.put("motor.VAL", 0.0, prefix=p)
     panel.close()
 
 
