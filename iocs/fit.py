@@ -23,6 +23,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeWarning, curve_fit
 
+from .peakstats import as_pairs
+
 __all__ = ["FWHM_PER_SIGMA", "PARAMETERS", "FitResult", "FitStatus", "fit_gaussian", "gaussian"]
 
 #: The four fitted parameters, in the order of :func:`gaussian`'s arguments.
@@ -141,10 +143,7 @@ def fit_gaussian(x: ArrayLike, y: ArrayLike) -> FitResult:
     ValueError
         If x and y differ in length.
     """
-    xa = np.asarray(x, dtype=np.float64).ravel()
-    ya = np.asarray(y, dtype=np.float64).ravel()
-    if xa.shape != ya.shape:
-        raise ValueError(f"x and y differ in length: {xa.size} != {ya.size}")
+    xa, ya = as_pairs(x, y)
     keep = np.isfinite(xa) & np.isfinite(ya)
     xa, ya = xa[keep], ya[keep]
     n = int(xa.size)

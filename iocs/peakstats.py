@@ -43,9 +43,18 @@ from numpy.typing import ArrayLike
 
 from chartioc.iocs.chart_model import PeakStats
 
-__all__ = ["compute_peak_stats", "empty_peak_stats"]
+__all__ = ["as_pairs", "compute_peak_stats", "empty_peak_stats"]
 
 _NAN = math.nan
+
+
+def as_pairs(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """x and y as flat float64 arrays; raises ValueError if they differ in length."""
+    xa = np.asarray(x, dtype=np.float64).ravel()
+    ya = np.asarray(y, dtype=np.float64).ravel()
+    if xa.shape != ya.shape:
+        raise ValueError(f"x and y differ in length: {xa.size} != {ya.size}")
+    return xa, ya
 
 
 def empty_peak_stats(npoints: int = 0) -> PeakStats:
@@ -93,10 +102,7 @@ def compute_peak_stats(x: ArrayLike, y: ArrayLike) -> PeakStats:
     ValueError
         If x and y differ in length.
     """
-    xa = np.asarray(x, dtype=np.float64).ravel()
-    ya = np.asarray(y, dtype=np.float64).ravel()
-    if xa.shape != ya.shape:
-        raise ValueError(f"x and y differ in length: {xa.size} != {ya.size}")
+    xa, ya = as_pairs(x, y)
     valid = ~(np.isnan(xa) | np.isnan(ya))
     if not valid.all():
         xa = xa[valid]

@@ -203,9 +203,7 @@ class ChartRenderer:
         RuntimeError
             Before the first frame.
         """
-        if self._painter is None:
-            raise RuntimeError("no frame rendered yet")
-        ax = self._painter.ax
+        ax = self._current_painter().ax
         box = ax.bbox
         pixels = (box.x0, self._height - box.y1, box.x1, self._height - box.y0)
         return pixels, (*ax.get_xlim(), *ax.get_ylim())
@@ -231,14 +229,18 @@ class ChartRenderer:
         RuntimeError
             Before the first frame.
         """
-        if self._painter is None:
-            raise RuntimeError("no frame rendered yet")
+        painter = self._current_painter()
         xy = np.stack(np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float)), axis=-1)
-        disp = self._painter.ax.transData.transform(xy.reshape(-1, 2)).reshape(xy.shape)
+        disp = painter.ax.transData.transform(xy.reshape(-1, 2)).reshape(xy.shape)
         disp[..., 1] = self._height - disp[..., 1]
         return disp
 
     # -- internals -------------------------------------------------------------------
+    def _current_painter(self) -> Painter:
+        if self._painter is None:
+            raise RuntimeError("no frame rendered yet")
+        return self._painter
+
     def _axes_rect(self) -> tuple[float, float, float, float]:
         """Axes position in figure fractions from the pixel margins."""
         w, h = self._width, self._height
