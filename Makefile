@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) bench/fanout.py
 	$(PY) bench/load.py
 	$(PY) bench/gui_flood.py
+	$(PY) bench/fit_cost.py
 	$(PY) bench/report.py
 
 # 10 minutes of drawing at 10 frames/s: RSS, file descriptors, threads.

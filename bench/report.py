@@ -198,6 +198,41 @@ def gui_section(r: dict) -> list[str]:
     ]
 
 
+def fit_section(r: dict) -> list[str]:
+    """Rows of the fit benchmark."""
+    out = [
+        "## The live fit: its cost, and the frames while it runs (issue 7)",
+        "",
+        header(r),
+        "",
+        "`fit_gaussian` on a noisy scan across a peak (median and p99 of one fit):",
+        "",
+        "| points | p50 | p99 |",
+        "|---:|---:|---:|",
+    ]
+    out += [f"| {f['points']:,} | {f['p50_ms']:.2f} ms | {f['p99_ms']:.2f} ms |" for f in r["fits"]]
+    out += [
+        "",
+        "Frames/s of a 640×480 xy chart drawn alone, while a second thread fits the same points "
+        "at the chart IOC's pace (after a fit of t s, the next starts at least 3 t later and at "
+        "most every 0.1 s), and while it fits without pause (the worst case), side by side in "
+        "one run. Target (issue 7): the fit never stalls frames.",
+        "",
+        "| points | alone | at the IOC's pace (fits/s) | ratio | without pause (fits/s) "
+        "| ratio | met |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for d in r["drawing"]:
+        paced = d["paced_fps"] / d["alone_fps"]
+        out.append(
+            f"| {d['points']:,} | {d['alone_fps']:.0f} | {d['paced_fps']:.0f} "
+            f"({d['paced_fits_per_s']:.1f}) | {paced:.2f} | {d['busy_fps']:.0f} "
+            f"({d['busy_fits_per_s']:.1f}) | {d['busy_fps'] / d['alone_fps']:.2f} "
+            f"| {verdict(paced >= 0.8)} |"
+        )
+    return out
+
+
 SECTIONS = (
     ("render_fps", render_section, "make bench (bench/render_fps.py)"),
     ("latency", latency_section, "bench/latency.py"),
@@ -205,6 +240,7 @@ SECTIONS = (
     ("load", load_section, "bench/load.py"),
     ("soak", soak_section, "make soak (bench/soak.py)"),
     ("gui_flood", gui_section, "bench/gui_flood.py"),
+    ("fit_cost", fit_section, "bench/fit_cost.py"),
 )
 
 INTRO = """# Performance

@@ -33,6 +33,8 @@ PARAMETERS = ("amplitude", "centre", "sigma", "offset")
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 #: Most function evaluations one fit may use (bounds its time).
 MAX_EVALUATIONS = 2000
+#: R² of a peak fit above which no dip is tried.
+GOOD_ENOUGH = 0.95
 
 FitStatus = Literal["off", "waiting", "ok", "failed"]
 
@@ -154,8 +156,8 @@ def fit_gaussian(x: ArrayLike, y: ArrayLike) -> FitResult:
         return FitResult("failed", npoints=n, message="y is flat")
     if np.unique(xa).size < 3:
         return FitResult("failed", npoints=n, message="fewer than 3 distinct x")
-    # A peak and a dip are both tried; the better fit wins (where the points
-    # crowd, e.g. around a motor's stops, says nothing about the sign).
+    # A peak is tried, then a dip unless the peak fits well; the better fit wins
+    # (where the points crowd, e.g. around a motor's stops, says nothing about the sign).
     best: tuple[float, np.ndarray] | None = None
     for dip in (False, True):
         params = _least_squares(xa, ya, initial_guess(xa, ya, dip))
@@ -163,6 +165,8 @@ def fit_gaussian(x: ArrayLike, y: ArrayLike) -> FitResult:
             residual = float(np.sum((ya - gaussian(xa, *params)) ** 2))
             if best is None or residual < best[0]:
                 best = (residual, params)
+        if best is not None and best[0] <= (1.0 - GOOD_ENOUGH) * total:
+            break
     if best is None:
         return FitResult("failed", npoints=n, message="no convergence")
     residual, params = best

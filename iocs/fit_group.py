@@ -3,7 +3,9 @@
 Fits run in a thread of their own, one at a time, on a copy of the xy
 chart's points; frames never wait for a fit, and a fit never waits for a
 frame. While a fit runs, new points only mark the fit as stale, so a burst
-of updates costs one more fit, not one per update.
+of updates costs one more fit, not one per update; and after each fit the
+next waits three times as long as that one took (:func:`fit_pause`), so the
+fit takes at most a quarter of a core and leaves the rest to the drawing.
 """
 
 from __future__ import annotations
@@ -25,8 +27,20 @@ __all__ = ["FIT_STATES", "FitGroup"]
 #: Values of ``FitStatus_RBV``, in enum order.
 FIT_STATES = ("Off", "Waiting", "OK", "Failed")
 _STATE_INDEX = {"off": 0, "waiting": 1, "ok": 2, "failed": 3}
-#: Shortest time between the starts of two fits (bounds the CPU a fast scan costs).
+#: Shortest time between the starts of two fits.
 MIN_FIT_PERIOD = 0.1
+#: After a fit of t seconds, wait at least PAUSE_FACTOR * t before the next one.
+PAUSE_FACTOR = 3.0
+
+
+def fit_pause(elapsed: float) -> float:
+    """Seconds from the end of a fit that took ``elapsed`` s to the start of the next.
+
+    Fits take at most a quarter of one core however large the chart is, and
+    start at most every :data:`MIN_FIT_PERIOD` s.
+    """
+    return max(MIN_FIT_PERIOD - elapsed, PAUSE_FACTOR * elapsed)
+
 
 Points = Callable[[], tuple[np.ndarray, np.ndarray] | None]
 
@@ -107,18 +121,17 @@ class FitGroup(PVGroup):
         self._stale.set()
 
     async def run(self, sleep) -> None:
-        """Fit whenever the points changed, at most every :data:`MIN_FIT_PERIOD` s; forever."""
+        """Fit whenever the points changed, paced by :func:`fit_pause`; forever."""
         loop = asyncio.get_running_loop()
-        last = 0.0
+        next_start = 0.0
         while True:
             await self._stale.wait()
-            wait = last + MIN_FIT_PERIOD - time.monotonic()
+            wait = next_start - time.monotonic()
             if wait > 0:
                 await sleep(wait)
             self._stale.clear()
             generation = self._generation
             points = self._points()
-            last = time.monotonic()
             if points is None and self.status.value == "Off":
                 continue  # fitting is off and already says so
             if points is None:
@@ -128,6 +141,7 @@ class FitGroup(PVGroup):
                 t0 = time.perf_counter()
                 result = await loop.run_in_executor(self._executor, fit_gaussian, *points)
                 elapsed = (time.perf_counter() - t0) * 1e3
+                next_start = time.monotonic() + fit_pause(elapsed / 1e3)
             if generation != self._generation:
                 continue  # the chart changed while fitting: that result is of old points
             self.fits_done += 1
