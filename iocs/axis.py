@@ -15,7 +15,29 @@ from enum import IntFlag
 
 from .motion import MotionProfile, plan_move, plan_stop
 
-__all__ = ["Axis", "Msta", "finite", "msta_word", "positive"]
+__all__ = [
+    "MAX_ACCL",
+    "MAX_POSITION",
+    "RAW_MAX",
+    "VELO_RANGE",
+    "Axis",
+    "Msta",
+    "finite",
+    "msta_word",
+    "positive",
+    "raw_steps",
+    "within",
+]
+
+#: Largest magnitude of a position, offset, soft limit or tweak step (EGU). Beyond it a
+#: double no longer resolves 1e-7 EGU, and sums of positions and offsets stay finite.
+MAX_POSITION = 1e9
+#: Slowest and fastest VELO (EGU/s): every planned move lasts a finite, representable time.
+VELO_RANGE = (1e-9, 1e9)
+#: Longest ACCL (s).
+MAX_ACCL = 1e3
+#: RRBV and RVAL are DBR_LONG: raw step counts saturate at +-RAW_MAX.
+RAW_MAX = 2**31 - 1
 
 
 class Msta(IntFlag):
@@ -45,23 +67,50 @@ def msta_word(*, positive: bool, moving: bool, homed: bool, at_home: bool) -> in
     return int(bits)
 
 
-def finite(value: object, what: str) -> float:
-    """Return ``value`` as a finite float or raise :class:`ValueError` naming ``what``."""
+def finite(value: object, what: str, *, limit: float | None = None) -> float:
+    """Return ``value`` as a finite float or raise :class:`ValueError` naming ``what``.
+
+    With ``limit``, ``|value|`` must not exceed it either.
+    """
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be a number, not {value!r}") from None
     if not math.isfinite(number):
         raise ValueError(f"{what} must be a finite number, not {number!r}")
+    if limit is not None and abs(number) > limit:
+        raise ValueError(f"{what} must be within +-{limit:g}, not {number:g}")
     return number
 
 
-def positive(value: object, what: str, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as a finite float > 0 (>= 0 with ``allow_zero``), else ValueError."""
+def positive(
+    value: object, what: str, *, allow_zero: bool = False, limit: float | None = None
+) -> float:
+    """Return ``value`` as a finite float > 0 (>= 0 with ``allow_zero``), else ValueError.
+
+    With ``limit``, the value must not exceed it either.
+    """
     number = finite(value, what)
     if number < 0 or (number == 0 and not allow_zero):
         raise ValueError(f"{what} must be {'>=' if allow_zero else '>'} 0, not {number:g}")
+    if limit is not None and number > limit:
+        raise ValueError(f"{what} must be <= {limit:g}, not {number:g}")
     return number
+
+
+def within(value: float, what: str, low: float, high: float) -> float:
+    """Return ``value`` when ``low <= value <= high``, else raise ValueError naming ``what``."""
+    if not low <= value <= high:
+        raise ValueError(f"{what} must be within {low:g}..{high:g}, not {value:g}")
+    return value
+
+
+def raw_steps(position: float, mres: float) -> int:
+    """``position / mres`` rounded to whole steps, saturated at +-:data:`RAW_MAX` (DBR_LONG)."""
+    steps = position / mres if mres else 0.0
+    if math.isnan(steps):
+        return 0
+    return round(min(max(steps, -RAW_MAX), RAW_MAX))
 
 
 @dataclass
@@ -108,7 +157,7 @@ class Axis:
 
         Raises :class:`ValueError` when the new limit would put HLM below LLM.
         """
-        value = finite(value, "HLM" if which == "high" else "LLM")
+        value = finite(value, "HLM" if which == "high" else "LLM", limit=MAX_POSITION)
         llm, hlm = self.user_limits
         if which == "high":
             hlm = value
@@ -121,7 +170,7 @@ class Axis:
 
     def set_dial_limit(self, which: str, value: float) -> None:
         """Set DHLM (``which='high'``) or DLLM (``'low'``) in dial coordinates."""
-        value = finite(value, "DHLM" if which == "high" else "DLLM")
+        value = finite(value, "DHLM" if which == "high" else "DLLM", limit=MAX_POSITION)
         high = value if which == "high" else self.dial_high
         low = value if which == "low" else self.dial_low
         if high < low:
@@ -129,7 +178,12 @@ class Axis:
         self.dial_high, self.dial_low = high, low
 
     def within_limits(self, user_target: float) -> bool:
-        """True when a user-coordinate target lies inside the soft limits."""
+        """True when a user-coordinate target lies inside the soft limits.
+
+        A target beyond +-:data:`MAX_POSITION` is outside even when the limits are off.
+        """
+        if not abs(user_target) <= MAX_POSITION:
+            return False
         if not self.limits_enabled:
             return True
         return self.dial_low <= self.to_dial(user_target) <= self.dial_high
@@ -173,7 +227,7 @@ class Axis:
         With a variable offset (FOFF=Variable) the user offset changes; with a
         frozen offset the dial position is redefined instead.
         """
-        user_value = finite(user_value, "VAL")
+        user_value = finite(user_value, "VAL", limit=MAX_POSITION)
         dial = self.dial(now)
         if freeze_offset:
             self.dial_position = self.to_dial(user_value)

@@ -12,9 +12,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from caproto.server import PVGroup, pvproperty
 
-from .axis import finite, positive
+from .axis import MAX_POSITION, finite, positive, within
 
-__all__ = ["gaussian", "make_detector_group"]
+__all__ = ["MAX_COUNTS", "SIGMA_RANGE", "gaussian", "make_detector_group"]
+
+#: Largest magnitude of amp, bkg and noise (counts): a reading always stays finite.
+MAX_COUNTS = 1e12
+#: Narrowest and widest peak (sigma, EGU of the motors): 2 sigma^2 never underflows to 0.
+SIGMA_RANGE = (1e-9, 1e9)
 
 
 def gaussian(
@@ -29,16 +34,19 @@ def gaussian(
     return background + amplitude * math.exp(-r2 / (2.0 * sigma * sigma))
 
 
-def _finite_putter(what: str, *, positive_only: bool = False, non_negative: bool = False):
+def _checked_putter(check: Callable[[object], float]):
+    """A putter that stores ``check(value)`` (which raises ValueError to refuse) and recomputes."""
+
     async def putter(group: PVGroup, instance, value):
-        if positive_only or non_negative:
-            number = positive(value, what, allow_zero=non_negative)
-        else:
-            number = finite(value, what)
+        number = check(value)
         group.schedule_update()
         return number
 
     return putter
+
+
+def _sigma(value: object) -> float:
+    return within(positive(value, "sigma"), "sigma", *SIGMA_RANGE)
 
 
 class _DetectorBase(PVGroup):
@@ -67,32 +75,32 @@ class _DetectorBase(PVGroup):
         name=":amp",
         precision=3,
         units="counts",
-        doc="Peak amplitude",
-        put=_finite_putter("amp"),
+        doc="Peak amplitude, |amp| <= MAX_COUNTS",
+        put=_checked_putter(lambda v: finite(v, "amp", limit=MAX_COUNTS)),
     )
     sigma = pvproperty(
         value=1.0,
         name=":sigma",
         precision=4,
         units="mm",
-        doc="Peak width (standard deviation), > 0",
-        put=_finite_putter("sigma", positive_only=True),
+        doc="Peak width (standard deviation), within SIGMA_RANGE",
+        put=_checked_putter(_sigma),
     )
     bkg = pvproperty(
         value=0.0,
         name=":bkg",
         precision=3,
         units="counts",
-        doc="Constant background",
-        put=_finite_putter("bkg"),
+        doc="Constant background, |bkg| <= MAX_COUNTS",
+        put=_checked_putter(lambda v: finite(v, "bkg", limit=MAX_COUNTS)),
     )
     noise = pvproperty(
         value=0.0,
         name=":noise",
         precision=3,
         units="counts",
-        doc="Noise standard deviation, >= 0 (0: no noise)",
-        put=_finite_putter("noise", non_negative=True),
+        doc="Noise standard deviation, 0..MAX_COUNTS (0: no noise)",
+        put=_checked_putter(lambda v: positive(v, "noise", allow_zero=True, limit=MAX_COUNTS)),
     )
 
     motor_names: tuple[str, ...] = ()
@@ -143,7 +151,7 @@ def make_detector_group(motor_names: Sequence[str], centre: float = 0.0) -> type
             name=f":{name}:cen",
             precision=4,
             units="mm",
-            doc=f"Peak centre along {name}",
-            put=_finite_putter(f"{name}:cen"),
+            doc=f"Peak centre along {name}, |cen| <= MAX_POSITION",
+            put=_checked_putter(lambda v, what=f"{name}:cen": finite(v, what, limit=MAX_POSITION)),
         )
     return type("DetectorGroup", (_DetectorBase,), namespace)

@@ -14,14 +14,70 @@ from collections.abc import Awaitable, Callable
 
 from caproto import ChannelType, SkipWrite
 from caproto.server import PVGroup, PvpropertyDouble, pvproperty
+from caproto.server.records import records
 
-from .axis import Axis, finite, msta_word, positive
+from .axis import (
+    MAX_ACCL,
+    MAX_POSITION,
+    VELO_RANGE,
+    Axis,
+    finite,
+    msta_word,
+    positive,
+    raw_steps,
+    within,
+)
 
-__all__ = ["MotorGroup"]
+__all__ = ["SUPPORTED_FIELDS", "MotorGroup", "unsupported_fields", "velocity_units"]
 
 log = logging.getLogger(__name__)
 
 SPMG_STOP, SPMG_PAUSE, SPMG_MOVE, SPMG_GO = "Stop", "Pause", "Move", "Go"
+
+#: Writable motor-record fields the simulator implements (VAL is the record itself).
+SUPPORTED_FIELDS = frozenset(
+    {
+        *("DVAL", "STOP", "SPMG", "TWV", "TWF", "TWR", "HOMF", "HOMR"),
+        *("VELO", "ACCL", "VMAX", "HLM", "LLM", "DHLM", "DLLM", "OFF", "DIR"),
+        *("SET", "FOFF", "EGU", "PREC", "MRES", "DESC"),
+    }
+)
+#: Channel Access carries units in 8 bytes with a terminating NUL.
+MAX_UNITS = 7
+#: A DBR_STRING holds 40 bytes with its NUL.
+MAX_STRING = 39
+
+
+def unsupported_fields() -> list[str]:
+    """Writable fields of caproto's motor record that the simulator does not implement.
+
+    Each refuses every write with ``<FIELD> is not supported by the simulator``, so that
+    a client never believes a write (JOGF, RLV, SCAN, HOPR, ...) did something.
+    """
+    return sorted(
+        prop.pvspec.name
+        for prop in records["motor"]._pvs_.values()
+        if not prop.pvspec.read_only and prop.pvspec.name not in SUPPORTED_FIELDS
+    )
+
+
+def velocity_units(egu: str) -> str:
+    """VELO's units: ``EGU/s``, EGU cut to fit CA's 7 characters (as the motor record's /sec)."""
+    return f"{egu[: MAX_UNITS - 2]}/s"
+
+
+def _refusal(name: str):
+    """A ``write_from_dbr`` that refuses every client write to field ``name``.
+
+    It replaces the channel's own, so caproto's internal writes (a field whose getter
+    mirrors VAL's metadata, such as HOPR) still work and reads never fail.
+    """
+    hint = "; write VAL or DVAL" if name == "RVAL" else ""
+
+    async def write_from_dbr(data, data_type, metadata, *, flags=0):
+        raise ValueError(f"{name} is not supported by the simulator{hint}")
+
+    return write_from_dbr
 
 
 class MotorSetpoint(PvpropertyDouble):
@@ -36,21 +92,6 @@ class MotorSetpoint(PvpropertyDouble):
     async def verify_value(self, value):
         return await self.putter(self, value)
 
-    async def write_from_dbr(self, data, data_type, metadata, *, flags=0):
-        # caproto converts an empty string to 0.0; a motor must not move on it.
-        if data_type == ChannelType.STRING and _is_blank(data):
-            raise ValueError("VAL must be a number, not an empty string")
-        return await super().write_from_dbr(data, data_type, metadata, flags=flags)
-
-
-def _is_blank(data) -> bool:
-    """True when DBR_STRING data holds only empty strings."""
-    items = [data] if isinstance(data, bytes | bytearray | str) else list(data)
-    return all(
-        (item.encode() if isinstance(item, str) else bytes(item)).strip(b"\x00 \t") == b""
-        for item in items
-    )
-
 
 class MotorGroup(PVGroup):
     """One simulated motor, ``{prefix}`` being e.g. ``BEAMLINE:motor``.
@@ -63,6 +104,8 @@ class MotorGroup(PVGroup):
         Readbacks (user, dial, raw steps), read only.
     ``{prefix}.running``
         1 while moving, 0 at rest.
+    ``{prefix}:RbvPosts_RBV``
+        How many RBV updates this motor has posted since the IOC started.
     ``{prefix}.DMOV``, ``.MOVN``, ``.TDIR``, ``.MSTA``, ``.LVIO``, ``.ATHM``
         Motion status, read only.
     ``{prefix}.STOP``, ``.SPMG``, ``.TWF``, ``.TWR``, ``.TWV``, ``.HOMF``, ``.HOMR``
@@ -70,6 +113,8 @@ class MotorGroup(PVGroup):
     ``{prefix}.VELO``, ``.ACCL``, ``.VMAX``, ``.HLM``, ``.LLM``, ``.DHLM``, ``.DLLM``,
     ``.OFF``, ``.DIR``, ``.FOFF``, ``.SET``, ``.EGU``, ``.PREC``, ``.DESC``, ``.MRES``
         Settings, validated (see ``docs/pvs.md``).
+
+    Every other writable motor-record field refuses writes (:func:`unsupported_fields`).
     """
 
     motor = pvproperty(
@@ -86,6 +131,13 @@ class MotorGroup(PVGroup):
         read_only=True,
         dtype=ChannelType.INT,
         doc="1 while the motor moves, 0 at rest",
+    )
+    rbv_posts = pvproperty(
+        value=0,
+        name=":RbvPosts_RBV",
+        read_only=True,
+        dtype=ChannelType.LONG,
+        doc="RBV monitor updates posted since the IOC started",
     )
 
     def __init__(
@@ -112,6 +164,8 @@ class MotorGroup(PVGroup):
         self._active = False  # a move (possibly a null move) awaits its DMOV=1
         self._generation = 0  # counts _begin calls: a move begun while finishing wins
         self.updates_published = 0
+        for name in unsupported_fields():
+            self.fields.pvdb[name].write_from_dbr = _refusal(name)
 
     # -- helpers -------------------------------------------------------------
     @property
@@ -156,9 +210,10 @@ class MotorGroup(PVGroup):
         await f.user_readback_value.write(axis.to_user(dial))
         await f.dial_readback_value.write(dial)
         mres = f.motor_step_size.value or 1.0
-        await f.raw_readback_value.write(round(dial / mres))
+        await f.raw_readback_value.write(raw_steps(dial, mres))
         await f.difference_dval_drbv.write(f.dial_desired_value.value - dial)
         self.updates_published += 1
+        await self.rbv_posts.write(self.updates_published & 0x7FFFFFFF)
         if self._on_position is not None:
             await self._on_position()
 
@@ -183,7 +238,7 @@ class MotorGroup(PVGroup):
         await self.motor.write(user_value, verify_value=False)
         await self.fields.dial_desired_value.write(dial, verify_value=False)
         mres = self.fields.motor_step_size.value or 1.0
-        await self.fields.raw_desired_value.write(round(dial / mres), verify_value=False)
+        await self.fields.raw_desired_value.write(raw_steps(dial, mres), verify_value=False)
 
     async def _begin(self) -> None:
         """Post DMOV=0 and let the motion task run the move to its end."""
@@ -254,7 +309,9 @@ class MotorGroup(PVGroup):
         f = self.fields
         for field in self.position_fields():
             await field.write_metadata(units=self._units, precision=self._precision)
-        await f.velocity.write_metadata(units=f"{self._units}/s", precision=self._precision)
+        await f.velocity.write_metadata(
+            units=velocity_units(self._units), precision=self._precision
+        )
         await f.seconds_to_velocity.write_metadata(units="s", precision=3)
         await f.display_precision.write(self._precision)
         await f.engineering_units.write(self._units)
@@ -304,10 +361,17 @@ class MotorGroup(PVGroup):
                 fut.set_result(None)
 
     async def _finish(self, now: float) -> None:
-        f = self.fields
         # The puts waiting now belong to the move that ended; a put that begins a new
         # move while this method awaits must not be finished (or released) here.
         waiters, self._waiters = self._waiters, []
+        try:
+            await self._finish_move(now, waiters)
+        except BaseException:
+            self._waiters = waiters + self._waiters  # the motion loop releases them
+            raise
+
+    async def _finish_move(self, now: float, waiters: list[asyncio.Future]) -> None:
+        f = self.fields
         generation = self._generation
         after, self._after_move = self._after_move, None
         await self._publish_position(now)
@@ -345,11 +409,6 @@ class MotorGroup(PVGroup):
         await group.start_move(group.axis.to_user(finite(value, "DVAL")))
         await group._wait_done()
         raise SkipWrite
-
-    @motor.fields.raw_desired_value.putter
-    async def motor(fields, instance, value):
-        """RVAL: not simulated."""
-        raise ValueError("RVAL is not supported by the simulator; write VAL or DVAL")
 
     @motor.fields.stop.putter
     async def motor(fields, instance, value):
@@ -419,9 +478,9 @@ class MotorGroup(PVGroup):
 
     @motor.fields.velocity.putter
     async def motor(fields, instance, value):
-        """VELO: slew speed, > 0 and not above VMAX (when VMAX > 0)."""
+        """VELO: slew speed, > 0, within VELO_RANGE and not above VMAX (when VMAX > 0)."""
         group: MotorGroup = fields.parent.group
-        velo = positive(value, "VELO")
+        velo = within(positive(value, "VELO"), "VELO", *VELO_RANGE)
         vmax = fields.max_velocity.value
         if vmax > 0 and velo > vmax:
             raise ValueError(f"VELO ({velo:g}) must not exceed VMAX ({vmax:g})")
@@ -430,16 +489,16 @@ class MotorGroup(PVGroup):
 
     @motor.fields.max_velocity.putter
     async def motor(fields, instance, value):
-        """VMAX: 0 (no maximum) or at least VELO."""
+        """VMAX: 0 (no maximum) or at least VELO, at most the fastest VELO."""
         vmax = finite(value, "VMAX")
         if vmax < 0 or (0 < vmax < fields.velocity.value):
             raise ValueError(f"VMAX must be 0 or >= VELO ({fields.velocity.value:g}), not {vmax:g}")
-        return vmax
+        return within(vmax, "VMAX", 0.0, VELO_RANGE[1])
 
     @motor.fields.seconds_to_velocity.putter
     async def motor(fields, instance, value):
-        """ACCL: seconds to reach VELO, >= 0."""
-        accl = positive(value, "ACCL", allow_zero=True)
+        """ACCL: seconds to reach VELO, >= 0 and <= MAX_ACCL."""
+        accl = positive(value, "ACCL", allow_zero=True, limit=MAX_ACCL)
         fields.parent.group.axis.accl = accl
         return accl
 
@@ -481,9 +540,9 @@ class MotorGroup(PVGroup):
 
     @motor.fields.user_offset.putter
     async def motor(fields, instance, value):
-        """OFF: user offset; user = sign * dial + OFF."""
+        """OFF: user offset; user = sign * dial + OFF, |OFF| <= MAX_POSITION."""
         group: MotorGroup = fields.parent.group
-        group.axis.offset = finite(value, "OFF")
+        group.axis.offset = finite(value, "OFF", limit=MAX_POSITION)
         await group._coordinates_changed()
         return group.axis.offset
 
@@ -497,13 +556,13 @@ class MotorGroup(PVGroup):
 
     @motor.fields.tweak_step_size.putter
     async def motor(fields, instance, value):
-        """TWV: tweak step, finite and > 0."""
-        return positive(value, "TWV")
+        """TWV: tweak step, > 0 and <= MAX_POSITION."""
+        return positive(value, "TWV", limit=MAX_POSITION)
 
     @motor.fields.motor_step_size.putter
     async def motor(fields, instance, value):
-        """MRES: step size for the raw fields, finite and > 0."""
-        return positive(value, "MRES")
+        """MRES: step size for the raw fields, > 0 and <= MAX_POSITION."""
+        return positive(value, "MRES", limit=MAX_POSITION)
 
     @motor.fields.display_precision.putter
     async def motor(fields, instance, value):
@@ -518,9 +577,21 @@ class MotorGroup(PVGroup):
 
     @motor.fields.engineering_units.putter
     async def motor(fields, instance, value):
-        """EGU: engineering units, shared by VAL, RBV and the position fields."""
+        """EGU: engineering units (at most 7 characters), shared by the position fields."""
         group: MotorGroup = fields.parent.group
+        if len(value) > MAX_UNITS:
+            raise ValueError(
+                f"EGU must be at most {MAX_UNITS} characters (CA units), not {len(value)}"
+            )
         for field in group.position_fields():
             await field.write_metadata(units=value)
-        await fields.velocity.write_metadata(units=f"{value}/s")
+        await fields.velocity.write_metadata(units=velocity_units(value))
+        return value
+
+    @motor.fields.description.putter
+    async def motor(fields, instance, value):
+        """DESC: description, at most 39 characters (one DBR_STRING)."""
+        if len(value) > MAX_STRING:
+            raise ValueError(f"DESC must be at most {MAX_STRING} characters, not {len(value)}")
+        fields.parent.__doc__ = value  # caproto reads DESC from the record's __doc__
         return value
