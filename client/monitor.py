@@ -19,6 +19,13 @@ every :data:`RESEARCH_PERIOD` seconds for the first
 :data:`RESEARCH_WINDOW` seconds of an outage (the way libca re-searches at
 once on a beacon anomaly), then leaves it to caproto's back-off. Names that
 never connected (a typo) are left to caproto's back-off from the start.
+
+A server that stops answering without closing its connections (hung, or the
+network gone) is dropped by caproto after ``EPICS_CA_CONN_TMO`` (30 s) and an
+echo; caproto 1.3.0 then neither reports the disconnection to its callbacks
+nor searches for those PVs again. A watchdog task checks every
+:data:`WATCH_PERIOD` seconds: a PV that caproto holds disconnected is
+reported lost, and one that nothing is searching for is searched for again.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from caproto.asyncio.client import Context
 __all__ = [
     "RESEARCH_PERIOD",
     "RESEARCH_WINDOW",
+    "WATCH_PERIOD",
     "ConnectionChange",
     "Event",
     "Metadata",
@@ -51,6 +59,8 @@ log = logging.getLogger(__name__)
 RESEARCH_PERIOD = 0.5
 #: Seconds of an outage during which lost PVs are searched every RESEARCH_PERIOD.
 RESEARCH_WINDOW = 120.0
+#: Seconds between the watchdog's checks of caproto's connection state.
+WATCH_PERIOD = 1.0
 #: Search requests per datagram (each at most 56 bytes for a 39-character name).
 _SEARCHES_PER_DATAGRAM = 20
 #: Subscription requests per TCP send (each 16 bytes with no payload).
@@ -204,6 +214,7 @@ class PVMonitor:
         self._queue: asyncio.Queue | None = None
         self._dispatcher: asyncio.Task | None = None
         self._researcher: asyncio.Task | None = None
+        self._watchdog: asyncio.Task | None = None
         self._reading: dict[str, asyncio.Task] = {}  # metadata reads under way
         self.connected: dict[str, bool] = {}
         self.metadata: dict[str, Metadata] = {}
@@ -346,6 +357,45 @@ class PVMonitor:
         for i in range(0, len(requests), _SEARCHES_PER_DATAGRAM):
             await broadcaster.send(version, *requests[i : i + _SEARCHES_PER_DATAGRAM])
 
+    # -- the watchdog ----------------------------------------------------------------------
+    async def _watch(self) -> None:
+        """Catch what caproto does not report: lost PVs, and lost PVs nobody searches for."""
+        orphans: set[tuple[str, int]] = set()
+        while True:
+            await asyncio.sleep(WATCH_PERIOD)
+            try:
+                orphans = await self._check(orphans)
+            except Exception:  # never let the watchdog die
+                log.exception("monitor watchdog")
+
+    async def _check(self, suspects: set[tuple[str, int]]) -> set[tuple[str, int]]:
+        """One round of the watchdog; returns the PVs to look at again next round."""
+        if self._queue is None:
+            return set()
+        searching = {
+            item.name for item in self.context.broadcaster.results.unanswered_searches.values()
+        }
+        orphans: set[tuple[str, int]] = set()
+        for name, pv in list(self._pvs.items()):
+            if pv.connected:
+                continue
+            if self.connected.get(name) and name not in self._reading:
+                # caproto dropped the circuit without calling back (an unresponsive server).
+                log.warning("%s: lost without notice from caproto", name)
+                self._queue.put_nowait(ConnectionChange(name, False, time.time()))
+            cm = pv.circuit_manager
+            if cm is None or not cm.dead.is_set() or name in searching:
+                continue  # never found (caproto searches), connecting, or being searched for
+            orphans.add((name, id(cm)))
+        # Searched for again only when seen orphaned twice in a row, on the same dead circuit:
+        # a search answered a moment ago gets its new circuit within milliseconds.
+        again = orphans & suspects
+        if again:
+            names = sorted(name for name, _ in again)
+            log.warning("searching again for %s (caproto gave up on them)", ", ".join(names))
+            await self.context.reconnect([(n, self._pvs[n].priority) for n in names])
+        return orphans - again
+
     # -- public API -------------------------------------------------------------------------
     async def add(self, pvnames: Iterable[str]) -> None:
         """Search, subscribe and keep following ``pvnames`` (returns without waiting)."""
@@ -355,6 +405,7 @@ class PVMonitor:
         if self._queue is None:
             self._queue = asyncio.Queue()
             self._dispatcher = asyncio.ensure_future(self._dispatch())
+            self._watchdog = asyncio.ensure_future(self._watch())
         for name in names:
             self.connected[name] = False
         pvs = await self.context.get_pvs(*names, timeout=self.timeout)
@@ -409,12 +460,12 @@ class PVMonitor:
     async def close(self) -> None:
         """Drop every subscription; close the context if this object made it."""
         await self.remove(list(self._pvs))
-        for task in (self._dispatcher, self._researcher):
+        for task in (self._dispatcher, self._researcher, self._watchdog):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._dispatcher = self._researcher = None
+        self._dispatcher = self._researcher = self._watchdog = None
         self._queue = None
         if self._own_context and self._context is not None:
             await self._context.disconnect()

@@ -285,3 +285,42 @@ def test_monitor_remove_drops_its_callbacks(beamline):
         await monitor.close()
 
     asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+#: The chart IOC gives up on a silent server after 2 s plus 1 s of beacon margin and a 1-s
+#: echo (EPICS and caproto defaults: 30 s and 5 s), so that the test stays short.
+SILENT_SERVER_ENV = {"EPICS_CA_CONN_TMO": "2", "CAPROTO_RESPONSIVENESS_TIMEOUT_SEC": "1"}
+
+
+def test_motor_ioc_hung_then_running_again(beamline):
+    """SIGSTOP (an IOC that hangs with its connections open), then SIGCONT."""
+    bl = beamline
+    chart, motor = bl.chart_ioc, bl.motor_ioc
+    chart.stop()
+    chart.env.update(SILENT_SERVER_ENV)
+    chart.start()
+    try:
+        assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 10)
+        t_stop = time.time()
+        os.kill(motor.pid, signal.SIGSTOP)
+        try:
+            assert wait_until(lambda: bl.get("Status_RBV").startswith("DISCONNECTED"), 20)
+            t_down = time.time()
+        finally:
+            os.kill(motor.pid, signal.SIGCONT)
+        t_cont = time.time()
+        assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, RESUME_WITHIN)
+        t_up = time.time()
+        caput_motor(bl, -0.5, wait=True)
+        assert wait_until(lambda: bl.get("image1:TimeStamp_RBV") >= t_cont, 5), "no new data"
+        status = bl.get("Status_RBV")
+        assert RECOVERED.match(status), status
+        print(
+            f"\nmotor IOC hung: seen lost after {t_down - t_stop:.1f} s, connected again "
+            f"{t_up - t_cont:.2f} s after it ran again; status {status!r}"
+        )
+    finally:
+        chart.stop()
+        for key in SILENT_SERVER_ENV:
+            chart.env.pop(key, None)
+        chart.start()
