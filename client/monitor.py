@@ -121,10 +121,9 @@ class _Context(Context):
     and activates the queue every 0.1 s. If the server goes away in between,
     its activation task waits for the PV up to the PV's timeout and, when the
     outage is longer, raises: the task ends and no subscription of the context
-    is ever activated again (PVs connect, no values come). When the outage is
-    shorter, the subscription is activated twice and every update arrives twice.
-    Here only subscriptions of connected PVs are activated, each once; the
-    others are marked to be activated when their PV connects again.
+    is ever activated again (PVs connect, no values come). Here only
+    subscriptions of connected PVs are activated, each once; the others are
+    marked to be activated when their PV connects again.
     """
 
     async def _activate_subscriptions(self) -> None:
@@ -173,7 +172,8 @@ class PVMonitor:
     ----------
     context
         A caproto asyncio ``Context`` to share; one is created (and closed by
-        :meth:`close`) when not given.
+        :meth:`close`) when not given. The one created here carries the fix of
+        :class:`_Context`; a plain caproto ``Context`` passed in does not.
     timeout
         Default timeout in seconds for reads and writes.
     research_period
