@@ -20,6 +20,7 @@ from caproto import ChannelType
 from caproto.server import PVGroup, SubGroup, pvproperty, run, template_arg_parser
 
 from ..client.monitor import ConnectionChange, Event, PVMonitor, ValueUpdate
+from . import caproto_fixes
 from .access import add_access_argument, guarded, rules_from_args
 from .chart_engine import (
     FIT_MODES,
@@ -757,6 +758,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ioc_options, run_options = parse_args(argv)
     access = ioc_options.pop("access")
     quiet_refused_writes()
+    caproto_fixes.apply()
     ioc = ChartIOC(**ioc_options)
     run(guarded(ioc.pvdb, access), **run_options)
 

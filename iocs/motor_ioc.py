@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from caproto import AccessRights, CaprotoConversionError, CaprotoValueError, ChannelType
 from caproto.server import run, template_arg_parser
 
+from . import caproto_fixes
 from .access import add_access_argument, guarded, rules_from_args
 from .detector import make_detector_group
 from .logs import quiet_refused_writes
@@ -257,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``chartioc-motor``."""
     ioc_options, run_options = parse_args(argv)
     quiet_refused_writes()
+    caproto_fixes.apply()
     access = ioc_options.pop("access")
     ioc = MotorIOC(**ioc_options)
     run(guarded(ioc.pvdb, access), **run_options)
