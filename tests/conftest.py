@@ -8,12 +8,13 @@ EPICS tool it runs searches only these IOCs.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import subprocess
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from chartioc.client.localca import (
     free_ports,
     put_epics_tools_on_path,
 )
+from chartioc.client.procstats import ProcStats
 
 #: motor IOC (session), a spare IOC per module, and two more for later parts
 MOTOR_PORT, SPARE_PORT, CHART_PORT, EXTRA_PORT, REPEATER_PORT = free_ports(5)
@@ -124,6 +126,11 @@ def count_colour(img: np.ndarray, colour: str, tol: int = 10) -> int:
     return int((diff <= tol).sum())
 
 
+def same_fds_and_threads(a: ProcStats, b: ProcStats) -> bool:
+    """Open file descriptors and threads equal (CPU and RSS may differ)."""
+    return (a.fds, a.threads) == (b.fds, b.threads)
+
+
 def wait_until(predicate, timeout: float, step: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -175,6 +182,13 @@ class Beamline:
             ready_pv=f"{self.chart}image1:UniqueId_RBV",
             log_path=log_dir / f"{tag}-chart.log",
         )
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Beamline]:
+        """Both IOCs up and the chart IOC connected to its two sources; stopped after."""
+        with self.motor_ioc, self.chart_ioc:
+            assert wait_until(lambda: self.get("InputsConnected_RBV") == 2, 10)
+            yield self
 
     def get(self, suffix: str):
         import epics

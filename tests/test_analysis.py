@@ -27,9 +27,7 @@ VIRIDIS_TOP = np.array([253, 231, 37])
 
 @pytest.fixture(scope="module")
 def beamline(ioc_log_dir):
-    bl = Beamline(ioc_log_dir, tag="analysis")
-    with bl.motor_ioc, bl.chart_ioc:
-        assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 10)
+    with Beamline(ioc_log_dir, tag="analysis").running() as bl:
         yield bl
 
 

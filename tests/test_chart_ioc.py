@@ -15,9 +15,7 @@ from conftest import Beamline, caget_value, count_colour, run_tool, wait_until
 
 @pytest.fixture(scope="module")
 def beamline(ioc_log_dir):
-    bl = Beamline(ioc_log_dir)
-    with bl.motor_ioc, bl.chart_ioc:
-        assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 10)
+    with Beamline(ioc_log_dir).running() as bl:
         yield bl
 
 

@@ -22,10 +22,18 @@ import time
 import numpy as np
 import pytest
 
-from chartioc.client.procstats import ProcStats, sample
+from chartioc.client.procstats import sample
 from chartioc.iocs.render.style import DISCONNECTED_COLOUR, TRACE_COLOURS
 
-from conftest import Beamline, caget_value, count_colour, hex_rgb, run_tool, wait_until
+from conftest import (
+    Beamline,
+    caget_value,
+    count_colour,
+    hex_rgb,
+    run_tool,
+    same_fds_and_threads,
+    wait_until,
+)
 
 #: "Frames resume within 5 s" of a restart (the issue's figure).
 RESUME_WITHIN = 5.0
@@ -36,9 +44,7 @@ RECOVERED = re.compile(r"^OK: 2/2 reconnected \d\d:\d\d:\d\d, gap (\d+) s$")
 
 @pytest.fixture(scope="module")
 def beamline(ioc_log_dir):
-    bl = Beamline(ioc_log_dir, tag="faults")
-    with bl.motor_ioc, bl.chart_ioc:
-        assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 10)
+    with Beamline(ioc_log_dir, tag="faults").running() as bl:
         yield bl
 
 
@@ -167,11 +173,6 @@ async def main(name):
 
 asyncio.run(main(sys.argv[1]))
 """
-
-
-def same_fds_and_threads(a: ProcStats, b: ProcStats) -> bool:
-    """Open file descriptors and threads equal (CPU and RSS may differ)."""
-    return (a.fds, a.threads) == (b.fds, b.threads)
 
 
 class Viewer:

@@ -21,9 +21,17 @@ from collections.abc import Iterator
 import caproto as ca
 import pytest
 
-from chartioc.client.procstats import ProcStats, sample
+from chartioc.client.procstats import sample
 
-from conftest import CHART_PORT, EXTRA_PORT, Beamline, caget_value, run_tool, wait_until
+from conftest import (
+    CHART_PORT,
+    EXTRA_PORT,
+    Beamline,
+    caget_value,
+    run_tool,
+    same_fds_and_threads,
+    wait_until,
+)
 
 SEED = 20240606
 RANDOM_CONNECTIONS = 60  #: per IOC, besides the crafted cases
@@ -118,16 +126,9 @@ def send_udp(port: int, datagrams: Iterator[bytes], count: int) -> None:
                 time.sleep(0.01)
 
 
-def same_fds_and_threads(a: ProcStats, b: ProcStats) -> bool:
-    """Open file descriptors and threads equal (CPU and RSS may differ)."""
-    return (a.fds, a.threads) == (b.fds, b.threads)
-
-
 @pytest.fixture(scope="module")
 def beamline(ioc_log_dir):
-    bl = Beamline(ioc_log_dir, tag="garbage")
-    with bl.motor_ioc, bl.chart_ioc:
-        assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 10)
+    with Beamline(ioc_log_dir, tag="garbage").running() as bl:
         yield bl
 
 

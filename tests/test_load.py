@@ -26,9 +26,9 @@ from contextlib import contextmanager
 import pytest
 
 from chartioc.client.localca import epics_tool
-from chartioc.client.procstats import ProcStats, sample
+from chartioc.client.procstats import sample
 
-from conftest import Beamline, run_tool, wait_until
+from conftest import Beamline, run_tool, same_fds_and_threads, wait_until
 
 LOAD_SECONDS = 60.0
 WORKERS = 4
@@ -127,16 +127,9 @@ def timed_caget(pv: str) -> tuple[float, subprocess.CompletedProcess]:
     return time.monotonic() - t0, result
 
 
-def same_fds_and_threads(a: ProcStats, b: ProcStats) -> bool:
-    """Open file descriptors and threads equal (CPU and RSS may differ)."""
-    return (a.fds, a.threads) == (b.fds, b.threads)
-
-
 @pytest.fixture(scope="module")
 def beamline(ioc_log_dir):
-    bl = Beamline(ioc_log_dir, tag="load")
-    with bl.motor_ioc, bl.chart_ioc:
-        assert wait_until(lambda: bl.get("InputsConnected_RBV") == 2, 10)
+    with Beamline(ioc_log_dir, tag="load").running() as bl:
         yield bl
 
 
