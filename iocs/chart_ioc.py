@@ -465,7 +465,7 @@ class ChartIOC(PVGroup):
         x, y = self.engine.pairs()
         keep = ~(np.isnan(x) | np.isnan(y))
         x, y = x[keep][-PAIR_PV_LENGTH:], y[keep][-PAIR_PV_LENGTH:]
-        if len(x) != len(self.pairs_x.value) or len(x) > 0:  # empty after a Clear too
+        if len(x) or len(self.pairs_x.value):  # and once more when a Clear emptied them
             await self.pairs_x.write(x)
             await self.pairs_y.write(y)
         stats = self.engine.peak_stats()
