@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 from caproto import CaprotoError
 
+from .cli import add_common_arguments, check_and_log
+
 __all__ = [
     "SUFFIXES",
     "Frame",
@@ -210,29 +212,15 @@ def _parser() -> argparse.ArgumentParser:
         "prefix", metavar="PREFIX", help="NDStdArrays prefix, e.g. BEAMLINE:chart:image1:"
     )
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="PNG file to write")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=2.0,
-        metavar="S",
-        help="seconds to wait for the PVs to answer (default 2)",
-    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log CA details on stderr")
+    add_common_arguments(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``chartioc-snapshot``; returns the exit status."""
     args = _parser().parse_args(argv)
-    if not args.timeout > 0:
-        _parser().error("--timeout must be > 0")
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format=f"{PROG}: %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        logging.getLogger("caproto").setLevel(logging.ERROR)
+    check_and_log(_parser(), args, PROG)
     reader = None
     try:
         reader = _CAReader(args.prefix, args.timeout)

@@ -33,6 +33,7 @@ from typing import TextIO
 
 from caproto import ChannelType
 
+from .cli import add_common_arguments, check_and_log
 from .monitor import ConnectionChange, Event, PVMonitor, ValueUpdate
 from .tableformat import DISCONNECTED, TableFormatter, format_value
 
@@ -247,14 +248,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="stop after N updates (row 0, the values at start, comes first)",
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=2.0,
-        metavar="S",
-        help="seconds to wait for the PVs to answer (default 2)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log CA details on stderr")
+    add_common_arguments(parser)
     return parser
 
 
@@ -271,14 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.count is not None and args.count < 0:
         _parser().error("--count must be >= 0")
-    if not args.timeout > 0:
-        _parser().error("--timeout must be > 0")
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format=f"{PROG}: %(name)s: %(message)s",
-    )
-    if not args.verbose:  # caproto reports every reconnection attempt
-        logging.getLogger("caproto").setLevel(logging.ERROR)
+    check_and_log(_parser(), args, PROG)
     try:
         return asyncio.run(_run(LiveTable(args.pvs, count=args.count, timeout=args.timeout)))
     except KeyboardInterrupt:  # a Ctrl-C before the signal handler was installed

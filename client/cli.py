@@ -1,0 +1,32 @@
+"""What the command-line tools share: ``--timeout``, ``-v`` and the logging they set up."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+__all__ = ["add_common_arguments", "check_and_log"]
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--timeout S`` (default 2) and ``-v/--verbose``."""
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=2.0,
+        metavar="S",
+        help="seconds to wait for the PVs to answer (default 2)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log CA details on stderr")
+
+
+def check_and_log(parser: argparse.ArgumentParser, args: argparse.Namespace, prog: str) -> None:
+    """Refuse a timeout <= 0; log to stderr, caproto's chatter only with ``-v``."""
+    if not args.timeout > 0:
+        parser.error("--timeout must be > 0")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format=f"{prog}: %(name)s: %(message)s",
+    )
+    if not args.verbose:  # caproto reports every reconnection attempt
+        logging.getLogger("caproto").setLevel(logging.ERROR)
