@@ -19,11 +19,13 @@ from pathlib import Path
 
 from .localca import (
     IocProcess,
+    Repeater,
     client_environment,
     epics_tool,
     free_ports,
     put_epics_tools_on_path,
 )
+from .procstats import describe, left_behind
 
 __all__ = ["main"]
 
@@ -122,7 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ready_pv=f"{chart}image1:UniqueId_RBV",
         log_path=out / "chart-ioc.log",
     )
-    with motor_ioc, chart_ioc:
+    # Our own caRepeater: the one libca would start for the panel outlives the demo.
+    with Repeater(repeater_port), motor_ioc, chart_ioc:
         gui = subprocess.Popen(gui_command(chart, motor)) if has_display() else None
         epics.caput(f"{prefix}det:motor:cen", 0.5, wait=True, timeout=5)
         epics.caput(f"{motor}.VAL", PATTERN[0], wait=True, timeout=30)
@@ -144,7 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(panel_screenshot(chart, motor, out / "panel.png"))
         epics.ca.finalize_libca()
-    return 0
+    left = left_behind()
+    for pid in left:
+        print(f"still running after the demo: {describe(pid)}", file=sys.stderr)
+    return 1 if left else 0
 
 
 def has_display() -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 __all__ = [
     "IocProcess",
+    "Repeater",
     "client_environment",
     "epics_tool",
     "free_ports",
@@ -135,6 +136,66 @@ def put_epics_tools_on_path() -> None:
     path = os.environ.get("PATH", "")
     if folder not in path.split(os.pathsep):
         os.environ["PATH"] = os.pathsep.join([folder, path])
+
+
+class Repeater:
+    """EPICS base's ``caRepeater`` on ``port`` as a child of this process.
+
+    libca (pyepics, ``caget``, the panel) starts a ``caRepeater`` of its own
+    when none answers on ``EPICS_CA_REPEATER_PORT``, and that one outlives
+    every run. A run that starts this one first (demo, test session) leaves
+    nothing behind: it dies with its parent and :meth:`stop` ends it.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 5.0) -> Repeater:
+        """Start ``caRepeater`` and wait until it holds its UDP port."""
+        env = {**os.environ, "EPICS_CA_REPEATER_PORT": str(self.port)}
+        self.proc = subprocess.Popen(
+            [epics_tool("caRepeater")],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
+        deadline = time.monotonic() + timeout
+        while _udp_port_is_free(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"caRepeater did not start on UDP port {self.port}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        """End the repeater (SIGTERM, then SIGKILL)."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(2.0)
+
+    def __enter__(self) -> Repeater:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _udp_port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def wait_for_pv(pvname: str, timeout: float = 15.0, proc: subprocess.Popen | None = None) -> None:

@@ -1,16 +1,18 @@
 """What a process costs, read from Linux ``/proc``: CPU time, RSS, open files, threads.
 
 Used by the benchmarks (figures) and the reliability tests (leak checks) on
-IOC subprocesses. Linux only.
+IOC subprocesses, and to find processes a run left behind (by process group).
+Linux only.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProcStats", "cpu_seconds", "sample"]
+__all__ = ["ProcStats", "cpu_seconds", "describe", "in_group", "left_behind", "sample"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -41,3 +43,59 @@ def sample(pid: int) -> ProcStats:
         fds=len(os.listdir(f"/proc/{pid}/fd")),
         threads=len(os.listdir(f"/proc/{pid}/task")),
     )
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """Fields of ``/proc/PID/stat`` after the command name (state, ppid, pgrp, session, ...)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def in_group(pgid: int) -> list[int]:
+    """Live processes (not zombies) whose process group is ``pgid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = _stat_fields(int(entry))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(entry))
+    return sorted(found)
+
+
+def describe(pid: int) -> str:
+    """``PID command line`` for a report, or ``PID (gone)``."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except (FileNotFoundError, ProcessLookupError):
+        return f"{pid} (gone)"
+    return f"{pid} {cmd}"
+
+
+def _ancestors(pid: int) -> set[int]:
+    """``pid`` and the processes above it, up to init."""
+    found = set()
+    while pid > 1 and pid not in found:
+        found.add(pid)
+        try:
+            pid = int(_stat_fields(pid)[1])
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            break
+    return found
+
+
+def left_behind(grace: float = 5.0) -> list[int]:
+    """Processes of this process group other than this one and its parents.
+
+    What a run started and did not end (an IOC, a viewer, a ``caRepeater``).
+    Waits up to ``grace`` seconds for them to exit first.
+    """
+    deadline = time.monotonic() + grace
+    while True:
+        mine = _ancestors(os.getpid())
+        left = [p for p in in_group(os.getpgrp()) if p not in mine]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["main", "parse_args", "save_screenshot"]
+__all__ = ["main", "parse_args", "save_screenshot", "stop_on_signals"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,36 @@ def save_screenshot(widget, path: Path) -> Path:
     return path
 
 
+def _log_or_quit(app):
+    """An excepthook: an exception escaping a Qt slot would abort PyQt5; log it and go on.
+
+    Ctrl-C that reaches Python inside a slot is a request to stop, not an error.
+    """
+
+    def hook(kind, value, tb) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            app.quit()
+        else:
+            log.error("uncaught exception", exc_info=(kind, value, tb))
+
+    return hook
+
+
+def stop_on_signals(app) -> None:
+    """Quit ``app`` on Ctrl-C (SIGINT) and SIGTERM.
+
+    Python runs signal handlers only when the interpreter has control, which
+    Qt's event loop does not give it: a 200-ms timer lets Python in.
+    """
+    from qtpy.QtCore import QTimer
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``chartioc-gui``."""
     args = parse_args(argv)
@@ -57,9 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .panel import ChartPanel
 
-    # An exception escaping a Qt slot would abort PyQt5; log it and go on.
-    sys.excepthook = lambda *exc: log.error("uncaught exception", exc_info=exc)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    sys.excepthook = _log_or_quit(app)
+    stop_on_signals(app)
     panel = ChartPanel(args.chart, args.motor, image=args.image, max_fps=args.max_fps)
     panel.show()
     if args.screenshot:

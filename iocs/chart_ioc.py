@@ -17,10 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from caproto import ChannelType
-from caproto.server import PVGroup, SubGroup, pvproperty, run, template_arg_parser
+from caproto.server import PVGroup, SubGroup, pvproperty, template_arg_parser
 
 from ..client.monitor import ConnectionChange, Event, PVMonitor, ValueUpdate
-from . import caproto_fixes
 from .access import add_access_argument, guarded, rules_from_args
 from .chart_engine import (
     FIT_MODES,
@@ -34,8 +33,8 @@ from .chart_engine import (
 from .chart_model import CHART_KINDS
 from .fit_group import FitGroup
 from .image_group import ImageGroup, to_mono
-from .logs import quiet_refused_writes
 from .render.renderer import ChartRenderer
+from .serve import serve
 
 __all__ = ["ChartIOC", "main", "parse_args"]
 
@@ -757,10 +756,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``chartioc-chart``."""
     ioc_options, run_options = parse_args(argv)
     access = ioc_options.pop("access")
-    quiet_refused_writes()
-    caproto_fixes.apply()
     ioc = ChartIOC(**ioc_options)
-    run(guarded(ioc.pvdb, access), **run_options)
+    serve(
+        guarded(ioc.pvdb, access),
+        interfaces=run_options["interfaces"],
+        log_pv_names=run_options["log_pv_names"],
+    )
 
 
 if __name__ == "__main__":

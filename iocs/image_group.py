@@ -14,6 +14,8 @@ import numpy as np
 from caproto import ChannelType
 from caproto.server import PVGroup, pvproperty
 
+from .logs import BACKLOG_WARNING, DemoteFilter
+
 __all__ = ["COLOR_MODES", "DATA_TYPES", "ImageGroup", "to_mono"]
 
 COLOR_MODES = ("Mono", "Bayer", "RGB1", "RGB2", "RGB3", "YUV444", "YUV422", "YUV421")
@@ -129,6 +131,13 @@ class ImageGroup(PVGroup):
         self.mode = mode
         self._count = 0
         self._rate_window: list[float] = []
+
+    def _create_pvdb(self) -> None:
+        # caproto warns at WARNING, once per image PV, that a frame-sized PV may hold
+        # much memory in subscription queues, and lowers their backlog to 10 frames.
+        # That is by design here (docs/architecture.md): routine, so DEBUG.
+        self.log.addFilter(DemoteFilter((BACKLOG_WARNING,)))
+        super()._create_pvdb()
 
     @color_mode.startup
     async def color_mode(self, instance, async_lib):

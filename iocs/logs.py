@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import logging
 
-__all__ = ["RefusedWriteFilter", "quiet_refused_writes", "refusal_reason"]
+__all__ = [
+    "BACKLOG_WARNING",
+    "DemoteFilter",
+    "RefusedWriteFilter",
+    "quiet_noise",
+    "quiet_refused_writes",
+    "refusal_reason",
+]
 
 #: The logger caproto's server circuits log refused writes with.
 CIRCUIT_LOGGER = "caproto.circ"
@@ -47,3 +54,46 @@ def quiet_refused_writes() -> None:
     logger = logging.getLogger(CIRCUIT_LOGGER)
     if not any(isinstance(f, RefusedWriteFilter) for f in logger.filters):
         logger.addFilter(RefusedWriteFilter())
+
+
+#: caproto's warning, once per image PV at start-up, that a frame-sized PV may hold
+#: much memory in subscription queues: the image PVs are large on purpose.
+BACKLOG_WARNING = "PV %r with up to %d elements has the potential"
+#: caproto's records that are routine for these IOCs: (logger, start of the message).
+#: A client connecting or leaving is not news at INFO.
+ROUTINE = (
+    ("caproto.ctx", "Connected to new client"),
+    ("caproto.ctx", "Disconnected from client"),
+    ("caproto.circ", "Connected to new client"),
+    ("caproto.circ", "Disconnected from client"),
+)
+
+
+class DemoteFilter(logging.Filter):
+    """Lowers records whose message starts with one of ``starts`` to DEBUG.
+
+    A filter on a logger runs before its handlers, so a demoted record is
+    shown only where a handler takes DEBUG (``-vv``).
+    """
+
+    def __init__(self, starts: tuple[str, ...]) -> None:
+        super().__init__()
+        self.starts = starts
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, at DEBUG when it is routine; drop it if the logger is above DEBUG."""
+        if str(record.msg).startswith(self.starts):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
+def quiet_noise() -> None:
+    """Demote caproto's routine records (:data:`ROUTINE`) to DEBUG (idempotent)."""
+    by_logger: dict[str, list[str]] = {}
+    for name, start in ROUTINE:
+        by_logger.setdefault(name, []).append(start)
+    for name, starts in by_logger.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DemoteFilter) for f in logger.filters):
+            logger.addFilter(DemoteFilter(tuple(starts)))

@@ -10,13 +10,12 @@ import argparse
 from collections.abc import Iterator, Mapping, Sequence
 
 from caproto import AccessRights, CaprotoConversionError, CaprotoValueError, ChannelType
-from caproto.server import run, template_arg_parser
+from caproto.server import template_arg_parser
 
-from . import caproto_fixes
 from .access import add_access_argument, guarded, rules_from_args
 from .detector import make_detector_group
-from .logs import quiet_refused_writes
 from .motor_group import MotorGroup
+from .serve import serve
 
 __all__ = ["MotorIOC", "guard_inputs", "main", "parse_args"]
 
@@ -257,11 +256,13 @@ def parse_args(argv: Sequence[str] | None = None):
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``chartioc-motor``."""
     ioc_options, run_options = parse_args(argv)
-    quiet_refused_writes()
-    caproto_fixes.apply()
     access = ioc_options.pop("access")
     ioc = MotorIOC(**ioc_options)
-    run(guarded(ioc.pvdb, access), **run_options)
+    serve(
+        guarded(ioc.pvdb, access),
+        interfaces=run_options["interfaces"],
+        log_pv_names=run_options["log_pv_names"],
+    )
 
 
 if __name__ == "__main__":

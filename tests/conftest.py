@@ -22,12 +22,13 @@ import pytest
 
 from chartioc.client.localca import (
     IocProcess,
+    Repeater,
     client_environment,
     epics_tool,
     free_ports,
     put_epics_tools_on_path,
 )
-from chartioc.client.procstats import ProcStats
+from chartioc.client.procstats import ProcStats, describe, left_behind
 
 #: motor IOC (session), a spare IOC per module, and two more for later parts
 MOTOR_PORT, SPARE_PORT, CHART_PORT, EXTRA_PORT, REPEATER_PORT = free_ports(5)
@@ -36,6 +37,26 @@ os.environ.update(
 )
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 put_epics_tools_on_path()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ca_repeater():
+    """This run's own caRepeater: libca then starts none that would outlive the run."""
+    with Repeater(REPEATER_PORT) as repeater:
+        yield repeater
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if a process it started is still running (same process group)."""
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller checks
+        return
+    left = left_behind()
+    if left:
+        print("\nProcesses this test run left running:")
+        for pid in left:
+            print("  " + describe(pid))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 POOL = [f"m{i}" for i in range(12)]
 _pool = itertools.cycle(POOL)
