@@ -97,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         def shoot() -> None:
             print(f"Panel written to {save_screenshot(panel, args.screenshot).resolve()}")
+            print(panel.connection_report())
             panel.close()
 
         QTimer.singleShot(int(args.after * 1000), shoot)

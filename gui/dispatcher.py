@@ -94,6 +94,10 @@ class PVDispatcher(QObject):
             return f"{pvname} is not open here; nothing written"
         return channel.put(value)
 
+    def disconnected(self) -> list[str]:
+        """The PVs with slots that are not connected now."""
+        return [name for name, channel in self._channels.items() if not channel.connected]
+
     def last(self, pvname: str) -> PVEvent | None:
         """The newest event of ``pvname``, if any."""
         channel = self._channels.get(pvname)

@@ -104,6 +104,15 @@ class ChartPanel(QMainWindow):
         age = self.image.frame_age()
         self.age_label.setText("age —" if age is None else f"age {age:.2f} s")
 
+    def connection_report(self) -> str:
+        """One line: how many of the panel's PVs are connected, and which are not."""
+        names = [*self.dispatcher.pvnames, f"{self.image.prefix}ArrayData"]
+        missing = self.dispatcher.disconnected()
+        if not self.image.connected:
+            missing.append(f"{self.image.prefix}ArrayData")
+        text = f"PVs connected: {len(names) - len(missing)}/{len(names)}"
+        return text + (f"; not connected: {' '.join(missing)}" if missing else "")
+
     def close_pvs(self) -> None:
         """End every subscription of the panel (done on close)."""
         self._status_timer.stop()

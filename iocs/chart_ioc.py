@@ -746,6 +746,7 @@ def parse_args(argv: Sequence[str] | None = None):
     except ConfigError as ex:
         parser.error(str(ex))
     ioc_options, run_options = split_args(args)
+    run_options["verbose"] = args.verbose or 0
     ioc_options.pop("macros", None)
     ioc_options["access"] = rules_from_args(parser, args)
     ioc_options["config"] = config
@@ -761,6 +762,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         guarded(ioc.pvdb, access),
         interfaces=run_options["interfaces"],
         log_pv_names=run_options["log_pv_names"],
+        verbose=run_options["verbose"],
     )
 
 

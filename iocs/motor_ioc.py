@@ -239,6 +239,7 @@ def parse_args(argv: Sequence[str] | None = None):
     if args.acceleration < 0:
         parser.error("--acceleration must be >= 0")
     ioc_options, run_options = split_args(args)
+    run_options["verbose"] = args.verbose or 0
     ioc_options.pop("macros", None)
     ioc_options["access"] = rules_from_args(parser, args)
     ioc_options.update(
@@ -262,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         guarded(ioc.pvdb, access),
         interfaces=run_options["interfaces"],
         log_pv_names=run_options["log_pv_names"],
+        verbose=run_options["verbose"],
     )
 
 

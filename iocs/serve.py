@@ -25,12 +25,20 @@ import contextlib
 import ipaddress
 import logging
 import os
+import sys
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 
 from . import caproto_fixes
 from .logs import quiet_noise, quiet_refused_writes
 
-__all__ = ["LOOPBACK_BROADCAST", "beacon_environment", "is_loopback", "serve"]
+__all__ = [
+    "LOOPBACK_BROADCAST",
+    "beacon_environment",
+    "is_loopback",
+    "log_to_console",
+    "pv_names",
+    "serve",
+]
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +133,40 @@ def _loopback_context_class():
     return LoopbackContext
 
 
+def pv_names(pvdb: Mapping) -> list[str]:
+    """Every name a client can use: the PVs and, for records, their fields (``NAME.RBV``)."""
+    names = []
+    for name, data in pvdb.items():
+        names.append(name)
+        fields = getattr(data, "fields", None) or {}
+        names.extend(f"{name}.{field}" for field in sorted(fields))
+    return list(dict.fromkeys(names))
+
+
+def log_to_console(verbose: int = 0) -> None:
+    """Our own loggers (``chartioc.*``) to stdout in caproto's format: INFO, DEBUG with ``-v``."""
+    logger = logging.getLogger("chartioc")
+    if any(getattr(h, "_chartioc", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname).1s %(asctime)s.%(msecs)03d %(module)12s:%(lineno)5d] %(message)s",
+            datefmt="%H:%M:%S",
+        )
+    )
+    handler._chartioc = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
 def serve(
     pvdb: Mapping,
     *,
     interfaces: Iterable[str] | None = None,
     log_pv_names: bool = False,
     startup_hook=None,
+    verbose: int = 0,
     environ: MutableMapping[str, str] | None = None,
 ) -> None:
     """Serve ``pvdb`` until Ctrl-C or SIGTERM-free exit (caproto's ``run``, with the above).
@@ -146,6 +182,8 @@ def serve(
         Log the PV names at start-up.
     startup_hook
         caproto's start-up hook.
+    verbose
+        ``-v`` count: our own log at DEBUG when set.
     environ
         The environment to read and complete (default ``os.environ``).
     """
@@ -157,11 +195,14 @@ def serve(
     caproto_fixes.apply()
     quiet_refused_writes()
     quiet_noise()
+    log_to_console(verbose)
+    if log_pv_names:  # caproto's list leaves out the record fields (BEAMLINE:motor.RBV)
+        log.info("PVs available:\n%s", "\n".join(pv_names(pvdb)))
     context_class = _loopback_context_class()
 
     async def _run() -> None:
         context = context_class(pvdb, interfaces)  # caproto's queues need the running loop
-        await context.run(log_pv_names=log_pv_names, startup_hook=startup_hook)
+        await context.run(startup_hook=startup_hook)
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, no traceback
         asyncio.run(_run())
