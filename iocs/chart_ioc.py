@@ -8,6 +8,7 @@ a worker thread so that Channel Access traffic never waits for matplotlib.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import math
@@ -688,6 +689,22 @@ class ChartIOC(PVGroup):
         return value
 
 
+def _word(modes: Sequence[str], choices: Sequence[str]):
+    """An argparse type: a mode (``rest``) or its PV enum string (``At rest``), any case."""
+    names = {m.lower(): m for m in modes} | {
+        c.lower(): m for c, m in zip(choices, modes, strict=True)
+    }
+
+    def convert(text: str) -> str:
+        try:
+            return names[text.strip().lower()]
+        except KeyError:
+            words = ", ".join([*modes, *(repr(c) for c in choices)])
+            raise argparse.ArgumentTypeError(f"{text!r}: one of {words}") from None
+
+    return convert
+
+
 def parse_args(argv: Sequence[str] | None = None):
     """Parse the command line into (IOC kwargs, caproto run kwargs)."""
     parser, split_args = template_arg_parser(
@@ -702,12 +719,28 @@ def parse_args(argv: Sequence[str] | None = None):
     parser.add_argument("--x", default="", help="X source PV (xy, map, grid)")
     parser.add_argument("--z", default="", help="value PV (grid)")
     parser.add_argument(
-        "--sample",
-        choices=SAMPLE_MODES,
-        default=DEFAULTS.sample,
-        help="xy/grid: a point on every update, or each time the motors come to rest",
+        "--y",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PV",
+        help="Y source PVs, as the positional PVs (strip: up to 4; others: Y1)",
     )
-    parser.add_argument("--fit", choices=FIT_MODES, default=DEFAULTS.fit, help="xy fit")
+    parser.add_argument(
+        "--sample",
+        type=_word(SAMPLE_MODES, SAMPLE_CHOICES),
+        default=DEFAULTS.sample,
+        metavar="{update,rest}",
+        help="xy/grid: a point on every update, or each time the motors come to rest; "
+        "the PV's words 'Each update' and 'At rest' work too",
+    )
+    parser.add_argument(
+        "--fit",
+        type=_word(FIT_MODES, FIT_CHOICES),
+        default=DEFAULTS.fit,
+        metavar="{off,gaussian}",
+        help="xy fit (or the PV's words 'Off', 'Gaussian')",
+    )
     parser.add_argument("--colormap", default=DEFAULTS.colormap, help="grid colour map")
     parser.add_argument(
         "--color-limits",
@@ -730,7 +763,7 @@ def parse_args(argv: Sequence[str] | None = None):
         config = ChartConfig().with_(
             kind=args.kind,
             x=args.x,
-            ys=tuple(args.sources),
+            ys=(*args.sources, *args.y),
             window=args.window,
             width=args.width,
             height=args.height,
