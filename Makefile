@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format bench soak clean
+.PHONY: demo test lint format bench soak clean gui-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Qt's X11 plugin (the panel on a desktop) needs these; a minimal Debian/Ubuntu lacks them.
+GUI_DEPS := libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0
+gui-deps:
+	$(if $(filter 0,$(shell id -u)),,sudo )apt-get install -y $(GUI_DEPS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
