@@ -23,8 +23,10 @@ and the loopback broadcast address are the walk-through's alone.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shlex
+import signal
 import subprocess
 import time
 import uuid
@@ -148,7 +150,8 @@ class Namespace:
 
     def script(self, command: str) -> str:
         """What a fresh terminal runs: the set-up in the repository, then ``command`` here."""
-        return f"cd {shlex.quote(str(self.repo))}\n{self.setup}\ncd {shlex.quote(str(self.workdir))}\n{command}\n"
+        repo, here = shlex.quote(str(self.repo)), shlex.quote(str(self.workdir))
+        return f"cd {repo}\n{self.setup}\ncd {here}\n{command}\n"
 
     def _argv(self, command: str, strict: bool = True) -> list[str]:
         flags = ["-e", "-o", "pipefail"] if strict else []
@@ -190,7 +193,7 @@ class Namespace:
 
     def interrupt(self, proc: subprocess.Popen, timeout: float = 10.0) -> int | None:
         """Ctrl-C: SIGINT, as a terminal sends it; the exit code, or None if it did not end."""
-        proc.send_signal(2)
+        proc.send_signal(signal.SIGINT)
         try:
             return proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -217,9 +220,7 @@ class Namespace:
                 break
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError):
-                    import os
-
-                    os.kill(pid, 9)
+                    os.kill(pid, signal.SIGKILL)
             time.sleep(0.1)
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True, timeout=10)
 
