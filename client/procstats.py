@@ -87,15 +87,25 @@ def _ancestors(pid: int) -> set[int]:
 
 
 def left_behind(grace: float = 5.0) -> list[int]:
-    """Processes of this process group other than this one and its parents.
+    """Processes this process started (or whose starters died) that still run.
 
-    What a run started and did not end (an IOC, a viewer, a ``caRepeater``).
-    Waits up to ``grace`` seconds for them to exit first.
+    Looks in this process group: what a run started and did not end (an IOC,
+    a viewer, a ``caRepeater``) is there, also when it was orphaned. The
+    shell's other children (``tail`` of a pipeline) are not ours and are left
+    out. Waits up to ``grace`` seconds for them to exit first.
     """
+    me = os.getpid()
+    above = _ancestors(me) - {me}
     deadline = time.monotonic() + grace
     while True:
-        mine = _ancestors(os.getpid())
-        left = [p for p in in_group(os.getpgrp()) if p not in mine]
+        left = []
+        for pid in in_group(os.getpgrp()):
+            try:
+                parent = int(_stat_fields(pid)[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if pid != me and pid not in above and parent not in above:
+                left.append(pid)
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.1)
