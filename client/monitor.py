@@ -491,9 +491,9 @@ class PVMonitor:
         """The native type of ``pvname`` if it connects within ``timeout`` s, else None.
 
         A PV this monitor follows answers from its last connection at once.
-        Another is looked up on the monitor's context (the channel is shared
-        with a later :meth:`add`) and, if it connected, left idle afterwards.
-        Never raises for a missing or odd PV.
+        Another is looked up on the monitor's context, so that its channel is
+        the one a later :meth:`add` uses; :meth:`release` it if it is not
+        added. Never raises for a missing or odd PV.
         """
         if pvname in self._pvs:
             return self.native.get(pvname) if self.connected.get(pvname) else None
@@ -503,13 +503,17 @@ class PVMonitor:
         except Exception as ex:  # not found in time, or no such name: nothing known
             log.debug("%s: no answer within %.1f s (%s)", pvname, timeout, type(ex).__name__)
             return None
-        native = _native_type(pv)
-        if pvname not in self._pvs:  # added meanwhile: keep its channel
-            try:
-                await pv.go_idle()
-            except Exception as ex:
-                log.debug("%s: not left idle: %s", pvname, ex)
-        return native
+        return _native_type(pv)
+
+    async def release(self, pvname: str) -> None:
+        """Leave the channel of a probed PV idle (cleared on its server) unless it is followed."""
+        if pvname in self._pvs or self._context is None:
+            return
+        try:
+            (pv,) = await self.context.get_pvs(pvname, timeout=self.timeout)
+            await pv.go_idle()  # caproto ignores it for a PV with subscriptions
+        except Exception as ex:
+            log.debug("%s: not left idle: %s", pvname, ex)
 
     async def wait_connected(self, pvnames: Iterable[str] | None = None, timeout: float = 5.0):
         """Wait until ``pvnames`` (default: all) are connected; raise TimeoutError if not."""

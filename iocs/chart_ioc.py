@@ -652,6 +652,7 @@ class ChartIOC(PVGroup):
             native = await self.monitor.probe(name, PUT_WAIT)
             refusal = None if native is None else source_problem(name, *astuple(native))
             if refusal is not None:
+                await self.monitor.release(name)
                 why = {name: (refusal.reason, refusal.brief)}
                 await self._refuse(f"{name}: {refusal.reason}", unusable_summary(why))
                 raise ConfigError(self._error)
