@@ -586,6 +586,7 @@ class ChartIOC(PVGroup):
     async def _update_status(self) -> None:
         """Publish InputsConnected_RBV, Status_RBV and StatusMessage_RBV when they changed."""
         inputs = self._status_inputs()
+        self._mark_problems(inputs)
         if self.inputs_connected.value != inputs.connected:
             await self.inputs_connected.write(inputs.connected)
         status = compose_status(inputs)
@@ -593,6 +594,19 @@ class ChartIOC(PVGroup):
             await self.status.write(status.short)
         if self.status_message.value != status.long:
             await self.status_message.write(status.long)
+
+    def _mark_problems(self, inputs: StatusInputs) -> None:
+        """Tell the frames which sources are not numbers or not found (their banner)."""
+        for name in self.engine.config.sources():
+            if name in inputs.unusable:
+                problem = inputs.unusable[name][1]  # brief: "a string", "an image"
+            elif name in inputs.not_found:
+                problem = "not found"
+            else:
+                problem = ""
+            if self.engine.problem(name) != problem:
+                self.engine.set_problem(name, problem)
+                self._dirty.set()
 
     async def _refuse(self, reason: str, short: str = "") -> None:
         """A refused setting: shown in the status until the next accepted one."""
