@@ -348,7 +348,9 @@ class PVMonitor:
             if self._reading.get(name) is item.metadata:
                 del self._reading[name]
             task = item.metadata
-            if not task.cancelled() and task.exception() is None and task.result() is not None:
+            if not task.cancelled() and task.exception() is not None:  # one line, no traceback
+                log.warning("%s: metadata not understood: %r", name, task.exception())
+            elif not task.cancelled() and task.result() is not None:
                 self.metadata[name] = task.result()
             if item.native is not None:
                 self.native[name] = item.native

@@ -202,3 +202,51 @@ def test_a_long_message_is_whole_in_status_message(beamline, ioc_log_dir):
     for slot, name in ((1, f"{bl.prefix}motor.RBV"), (2, f"{bl.prefix}det"), (3, ""), (4, "")):
         assert run_tool("caput", "-c", "-w", "5", f"{bl.chart}Y{slot}", name).returncode == 0
     assert wait_until(lambda: status(bl)[0].startswith("OK: 2/2"), 5), status(bl)
+
+
+def test_pv_monitor_reports_native_types_and_never_fails_on_a_value(beamline, caplog):
+    """PVMonitor follows any PV: strings stay strings, arrays give their first element,
+    each connection carries the native type and count, and nothing logs a traceback
+    (a DBR_CTRL_CHAR read, as of ``.DESC$`` or an image, broke the metadata before)."""
+    import asyncio
+    import logging
+
+    from caproto import ChannelType
+
+    from chartioc.client.monitor import ConnectionChange, NativeType, PVMonitor, ValueUpdate
+
+    bl = beamline
+    expected = {
+        f"{bl.prefix}motor.RBV": NativeType(ChannelType.DOUBLE, 1),
+        f"{bl.prefix}motor.SPMG": NativeType(ChannelType.ENUM, 1),
+        f"{bl.prefix}motor.EGU": NativeType(ChannelType.STRING, 1),
+        f"{bl.prefix}motor.DESC$": NativeType(ChannelType.CHAR, 41),
+        f"{bl.chart}AxesPx_RBV": NativeType(ChannelType.DOUBLE, 4),
+        f"{bl.chart}image1:ArrayData": NativeType(ChannelType.CHAR, 2048 * 2048 * 3),
+    }
+
+    async def scenario() -> tuple[dict, dict, dict, set]:
+        monitor = PVMonitor()
+        events: list = []
+        monitor.add_listener(events.append)
+        await monitor.add(expected)
+        await monitor.wait_connected(timeout=5)
+        probed = {name: await monitor.probe(name, 0.5) for name in expected}
+        missing = await monitor.probe(f"{bl.prefix}mtoor.RBV", 0.2)
+        await asyncio.sleep(0.3)
+        read = set(monitor.metadata)  # units, precision, limits read for every type
+        await monitor.close()
+        natives = {e.pvname: e.native for e in events if isinstance(e, ConnectionChange)}
+        values = {e.pvname: e.value for e in events if isinstance(e, ValueUpdate)}
+        return natives, values, {**probed, "missing": missing}, read
+
+    with caplog.at_level(logging.DEBUG, logger="chartioc"):
+        natives, values, probed, read = asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert natives == expected
+    assert read == set(expected)
+    assert probed == {**expected, "missing": None}
+    assert values[f"{bl.prefix}motor.EGU"] == "mm"
+    assert values[f"{bl.prefix}motor.SPMG"] == 3  # Go: an enum is its index
+    assert isinstance(values[f"{bl.prefix}motor.RBV"], float)
+    assert set(values) == set(expected)
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.WARNING]
