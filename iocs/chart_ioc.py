@@ -54,7 +54,8 @@ STATUS_PERIOD = 1.0
 PUT_WAIT = 0.5
 #: Seconds after a source is configured before one that never connected reads "not found".
 SEARCH_TIME = 2.0
-#: Native types without a precision field: their values are whole numbers (enum indexes).
+#: Native types of sources without a precision field: whole numbers (enum indexes). Compared
+#: with what a source's server announces; no PV is made with them here.
 _WHOLE_NUMBER_TYPES = (ChannelType.ENUM, ChannelType.CHAR, ChannelType.INT, ChannelType.LONG)
 #: Enum strings of ``Sample`` and ``Fit``, in the order of SAMPLE_MODES and FIT_MODES.
 SAMPLE_CHOICES = ("Each update", "At rest")

@@ -29,7 +29,7 @@ NUMERIC_TYPES = frozenset(
         ChannelType.FLOAT,
         ChannelType.LONG,
         ChannelType.INT,
-        ChannelType.CHAR,
+        ChannelType.CHAR,  # a type a source may have (no PV is made here)
         ChannelType.ENUM,
     }
 )
@@ -69,7 +69,7 @@ def source_problem(pvname: str, data_type: ChannelType, count: int) -> SourceRef
     if data_type not in NUMERIC_TYPES:
         return SourceRefusal(f"DBR type {data_type.name}, not a number", data_type.name)
     if count > 1:
-        if data_type == ChannelType.CHAR:
+        if data_type == ChannelType.CHAR:  # a source's type, not a PV of ours
             if pvname.endswith("ArrayData"):
                 return SourceRefusal(f"an image ({_elements(count)}), not a number", "an image")
             return SourceRefusal(f"a char array ({_elements(count)}), not a number", "an array")
