@@ -14,7 +14,6 @@ import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple
 
 import numpy as np
 from caproto import ChannelType
@@ -557,16 +556,18 @@ class ChartIOC(PVGroup):
         sources = self.engine.config.sources()
         down = set(self.engine.disconnected())
         now = time.monotonic()
-        lists: dict[str, list[str]] = {"lost": [], "missing": [], "connecting": []}
+        lost: list[str] = []  # were connected: an outage
+        not_found: list[str] = []  # never answered: a typo, or an IOC that is not up
+        connecting: list[str] = []  # not yet answered, within SEARCH_TIME
         for name in sources:
             if name in self._unusable or name not in down:
                 continue
             if name in self.monitor.down_since:
-                lists["lost"].append(name)  # was connected: an outage
+                lost.append(name)
             elif now - self._followed_since.get(name, now) >= SEARCH_TIME:
-                lists["missing"].append(name)  # never answered: a typo, or its IOC is not up
+                not_found.append(name)
             else:
-                lists["connecting"].append(name)
+                connecting.append(name)
         outages = [o for n, o in self.monitor.outages.items() if n in sources]
         long_error, short_error = self._error_short
         return StatusInputs(
@@ -575,9 +576,9 @@ class ChartIOC(PVGroup):
             error=self._error,
             error_short=short_error if long_error == self._error else "",
             problem=self.engine.config.problem(),
-            disconnected=lists["lost"],
-            not_found=lists["missing"],
-            connecting=lists["connecting"],
+            disconnected=lost,
+            not_found=not_found,
+            connecting=connecting,
             unusable={n: (r.reason, r.brief) for n, r in self._unusable.items() if n in sources},
             paused=self.pause.value == "Pause",
             outage=max(outages, key=lambda o: o[1]) if outages else None,
@@ -665,7 +666,9 @@ class ChartIOC(PVGroup):
             # A PV that answers within PUT_WAIT and is not a number is refused here; one
             # that answers later is checked when it connects (_refused_type).
             native = await self.monitor.probe(name, PUT_WAIT)
-            refusal = None if native is None else source_problem(name, *astuple(native))
+            refusal = (
+                None if native is None else source_problem(name, native.data_type, native.count)
+            )
             if refusal is not None:
                 await self.monitor.release(name)
                 why = {name: (refusal.reason, refusal.brief)}
