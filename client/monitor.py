@@ -5,6 +5,14 @@ order, to async or plain listeners: :class:`ValueUpdate` (value with the
 server's time stamp) and :class:`ConnectionChange`. It reads units and
 precision on every (re)connection. It never blocks the loop.
 
+Any PV may be given, whatever its type: a monitor never interprets values
+(strings stay strings) and never raises or logs a traceback for one. Each
+connection reports the PV's :class:`NativeType` (its native DBR type and
+element count, as the server announced them), so that a user such as the
+chart IOC can decide whether a PV is a number. Only the first element of
+an array is subscribed and read (``data_count=1``): following an image PV
+by mistake costs one byte per update, not the whole frame.
+
 caproto runs plain (non-async) subscription callbacks in a thread pool, out
 of order; this class registers coroutine callbacks only, which caproto awaits
 in order on the loop. Those callbacks only queue; one dispatcher task per
@@ -49,6 +57,7 @@ __all__ = [
     "ConnectionChange",
     "Event",
     "Metadata",
+    "NativeType",
     "PVMonitor",
     "ValueUpdate",
 ]
@@ -78,17 +87,34 @@ class ValueUpdate:
 
 
 @dataclass(frozen=True)
+class NativeType:
+    """What the server says a PV is, at connection: its native DBR type and element count.
+
+    ``count`` is the most elements the PV can hold (a waveform's NELM, an
+    image's largest frame), 1 for a scalar.
+    """
+
+    data_type: ca.ChannelType
+    count: int
+
+    def __str__(self) -> str:
+        return f"DBR_{self.data_type.name} x {self.count}"
+
+
+@dataclass(frozen=True)
 class ConnectionChange:
     """A PV connected or disconnected; ``timestamp`` is the local time it was seen.
 
     For a reconnection, ``down_since`` is when the PV was lost (local epoch
-    seconds): no data arrived from then until ``timestamp``.
+    seconds): no data arrived from then until ``timestamp``. On a connection,
+    ``native`` is the PV's native type (None if the server did not say).
     """
 
     pvname: str
     connected: bool
     timestamp: float
     down_since: float | None = None
+    native: NativeType | None = None
 
 
 Event = ValueUpdate | ConnectionChange
@@ -112,6 +138,7 @@ class _Connected:
     pvname: str
     timestamp: float
     metadata: asyncio.Task
+    native: NativeType | None = None
 
 
 class _Context(Context):
@@ -152,6 +179,19 @@ class _Context(Context):
                     break
 
 
+def _native_type(pv: Any) -> NativeType | None:
+    """The native type and count a connected caproto PV's channel was created with."""
+    channel = getattr(pv, "channel", None)
+    data_type = getattr(channel, "native_data_type", None)
+    count = getattr(channel, "native_data_count", None)
+    if data_type is None or count is None:
+        return None
+    try:
+        return NativeType(ca.ChannelType(data_type), int(count))
+    except (TypeError, ValueError):
+        return None
+
+
 def _scalar(data: Any) -> Any:
     """First element of a CA payload as a plain Python value (str for strings/enums)."""
     try:
@@ -187,6 +227,8 @@ class PVMonitor:
         Connection state of every followed PV.
     metadata
         Units, precision and control limits read at the last connection.
+    native
+        Native DBR type and element count of each PV at its last connection.
     latest
         The newest :class:`ValueUpdate` of each PV.
     down_since
@@ -218,6 +260,7 @@ class PVMonitor:
         self._reading: dict[str, asyncio.Task] = {}  # metadata reads under way
         self.connected: dict[str, bool] = {}
         self.metadata: dict[str, Metadata] = {}
+        self.native: dict[str, NativeType] = {}
         self.latest: dict[str, ValueUpdate] = {}
         self.down_since: dict[str, float] = {}
         self.outages: dict[str, tuple[float, float]] = {}
@@ -252,7 +295,7 @@ class PVMonitor:
         if state == "connected":
             reading = asyncio.ensure_future(self._read_metadata(pv))
             self._reading[name] = reading
-            self._queue.put_nowait(_Connected(name, now, reading))
+            self._queue.put_nowait(_Connected(name, now, reading, _native_type(pv)))
         else:
             reading = self._reading.pop(name, None)
             if reading is not None:
@@ -273,8 +316,9 @@ class PVMonitor:
         )
 
     async def _read_metadata(self, pv: Any) -> Metadata | None:
+        """Units, precision and limits, or None; never raises (whatever the PV's type)."""
         try:
-            md = await pv.read(data_type="control", timeout=self.timeout)
+            md = await pv.read(data_type="control", data_count=1, timeout=self.timeout)
         except Exception as ex:  # a failed read leaves the old metadata
             log.warning("%s: could not read metadata: %s", pv.name, ex)
             return None
@@ -303,8 +347,13 @@ class PVMonitor:
             await asyncio.wait({item.metadata})  # returns when done, failed or cancelled
             if self._reading.get(name) is item.metadata:
                 del self._reading[name]
-            if not item.metadata.cancelled() and item.metadata.result() is not None:
-                self.metadata[name] = item.metadata.result()
+            task = item.metadata
+            if not task.cancelled() and task.exception() is not None:  # one line, no traceback
+                log.warning("%s: metadata not understood: %r", name, task.exception())
+            elif not task.cancelled() and task.result() is not None:
+                self.metadata[name] = task.result()
+            if item.native is not None:
+                self.native[name] = item.native
             up, now = True, item.timestamp
         else:
             up, now = False, item.timestamp
@@ -319,7 +368,8 @@ class PVMonitor:
         else:
             self.down_since[name] = now
             self._start_researcher()
-        await self._emit(ConnectionChange(name, up, now, down_since=lost))
+        native = self.native.get(name) if up else None
+        await self._emit(ConnectionChange(name, up, now, down_since=lost, native=native))
 
     # -- fast reconnection ----------------------------------------------------------------
     def _start_researcher(self) -> None:
@@ -413,7 +463,8 @@ class PVMonitor:
             self._pvs[pv.name] = pv
             # Bound methods: caproto keeps weak references, so nothing outlives this object.
             conn_token = pv.connection_state_callback.add_callback(self._on_connection, run=True)
-            sub = pv.subscribe(data_type="time")
+            # One element: the first of an array (a monitor of scalars never needs more).
+            sub = pv.subscribe(data_type="time", data_count=1)
             sub_token = sub.add_callback(self._on_value)
             self._subs[pv.name] = sub
             self._tokens[pv.name] = (conn_token, sub_token)
@@ -434,9 +485,37 @@ class PVMonitor:
             reading = self._reading.pop(name, None)
             if reading is not None:
                 reading.cancel()
-            for table in (self.connected, self.latest, self.metadata, self.down_since):
+            for table in (self.connected, self.latest, self.metadata, self.native, self.down_since):
                 table.pop(name, None)
             self.outages.pop(name, None)
+
+    async def probe(self, pvname: str, timeout: float) -> NativeType | None:
+        """The native type of ``pvname`` if it connects within ``timeout`` s, else None.
+
+        A PV this monitor follows answers from its last connection at once.
+        Another is looked up on the monitor's context, so that its channel is
+        the one a later :meth:`add` uses; :meth:`release` it if it is not
+        added. Never raises for a missing or odd PV.
+        """
+        if pvname in self._pvs:
+            return self.native.get(pvname) if self.connected.get(pvname) else None
+        try:
+            (pv,) = await self.context.get_pvs(pvname, timeout=self.timeout)
+            await pv.wait_for_connection(timeout=timeout)
+        except Exception as ex:  # not found in time, or no such name: nothing known
+            log.debug("%s: no answer within %.1f s (%s)", pvname, timeout, type(ex).__name__)
+            return None
+        return _native_type(pv)
+
+    async def release(self, pvname: str) -> None:
+        """Leave the channel of a probed PV idle (cleared on its server) unless it is followed."""
+        if pvname in self._pvs or self._context is None:
+            return
+        try:
+            (pv,) = await self.context.get_pvs(pvname, timeout=self.timeout)
+            await pv.go_idle()  # caproto ignores it for a PV with subscriptions
+        except Exception as ex:
+            log.debug("%s: not left idle: %s", pvname, ex)
 
     async def wait_connected(self, pvnames: Iterable[str] | None = None, timeout: float = 5.0):
         """Wait until ``pvnames`` (default: all) are connected; raise TimeoutError if not."""
@@ -472,13 +551,26 @@ class PVMonitor:
             self._context = None
 
 
+def _number(value: Any, default: float) -> float:
+    """A metadata field as a float: DBR_CTRL_CHAR limits are single bytes (b'\\x00')."""
+    if isinstance(value, bytes):
+        return float(value[0]) if len(value) == 1 else default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def _metadata(md: Any) -> Metadata:
+    """Display metadata of any DBR_CTRL type; fields a type lacks take the defaults."""
     units = getattr(md, "units", b"")
     if isinstance(units, bytes):
         units = units.decode("latin-1")
+    if not isinstance(units, str):
+        units = ""
     return Metadata(
-        units=units,
-        precision=int(getattr(md, "precision", 3)),
-        lower_ctrl_limit=float(getattr(md, "lower_ctrl_limit", 0.0)),
-        upper_ctrl_limit=float(getattr(md, "upper_ctrl_limit", 0.0)),
+        units=units.rstrip("\x00"),
+        precision=int(_number(getattr(md, "precision", 3), 3)),
+        lower_ctrl_limit=_number(getattr(md, "lower_ctrl_limit", 0.0), 0.0),
+        upper_ctrl_limit=_number(getattr(md, "upper_ctrl_limit", 0.0), 0.0),
     )

@@ -193,6 +193,7 @@ class _Source:
     units: str = ""
     precision: int = 3
     latest: float = math.nan
+    problem: str = ""  #: why it is not charted: not a number, not found
 
 
 @dataclass
@@ -302,6 +303,17 @@ class ChartEngine:
                 self._pair_z.append_gap(timestamp)
         return True
 
+    def set_problem(self, pvname: str, problem: str) -> None:
+        """Why a source is not charted (``a string``, ``not found``), or '' (also when lost)."""
+        src = self._sources.get(pvname)
+        if src is not None:
+            src.problem = problem
+
+    def problem(self, pvname: str) -> str:
+        """What :meth:`set_problem` said of ``pvname`` ('' if nothing, or not a source)."""
+        src = self._sources.get(pvname)
+        return "" if src is None else src.problem
+
     def set_metadata(self, pvname: str, units: str, precision: int) -> None:
         """Units and precision of a source, for axis labels."""
         src = self._sources.get(pvname)
@@ -347,6 +359,7 @@ class ChartEngine:
             units=src.units,
             precision=src.precision,
             connected=src.connected,
+            problem=src.problem,
             times=times,
             values=values,
         )

@@ -20,7 +20,7 @@ import numpy as np
 from caproto import ChannelType
 from caproto.server import PVGroup, SubGroup, pvproperty, template_arg_parser
 
-from ..client.monitor import ConnectionChange, Event, PVMonitor, ValueUpdate
+from ..client.monitor import ConnectionChange, Event, NativeType, PVMonitor, ValueUpdate
 from .access import add_access_argument, guarded, rules_from_args
 from .chart_engine import (
     FIT_MODES,
@@ -32,10 +32,12 @@ from .chart_engine import (
     record_field,
 )
 from .chart_model import CHART_KINDS
+from .chart_status import MESSAGE_LENGTH, StatusInputs, compose_status, unusable_summary
 from .fit_group import FitGroup
 from .image_group import ImageGroup, to_mono
 from .render.renderer import ChartRenderer
 from .serve import serve
+from .source_check import SourceRefusal, source_problem
 
 __all__ = ["ChartIOC", "main", "parse_args"]
 
@@ -46,6 +48,14 @@ DEFAULTS = ChartConfig()
 
 PAIR_PV_LENGTH = 10_000  #: points published in PairsX_RBV / PairsY_RBV
 STATUS_PERIOD = 1.0
+#: Seconds a source put waits for the named PV to connect and say its type. Within it a
+#: PV that is not a number is refused at the put; EPICS caput -c waits 1 s by default.
+PUT_WAIT = 0.5
+#: Seconds after a source is configured before one that never connected reads "not found".
+SEARCH_TIME = 2.0
+#: Native types of sources without a precision field: whole numbers (enum indexes). Compared
+#: with what a source's server announces; no PV is made with them here.
+_WHOLE_NUMBER_TYPES = (ChannelType.ENUM, ChannelType.CHAR, ChannelType.INT, ChannelType.LONG)
 #: Enum strings of ``Sample`` and ``Fit``, in the order of SAMPLE_MODES and FIT_MODES.
 SAMPLE_CHOICES = ("Each update", "At rest")
 FIT_CHOICES = ("Off", "Gaussian")
@@ -55,6 +65,28 @@ def _string(name: str, value: str, doc: str, read_only: bool = False):
     return pvproperty(
         value=value, name=name, dtype=ChannelType.STRING, doc=doc, read_only=read_only
     )
+
+
+def _text_pv(name: str, value: str, doc: str, max_length: int):
+    """A read-only text PV longer than a DBR_STRING: a char waveform, as areaDetector's
+    ``StatusMessage_RBV`` (``caget -S`` prints it as text). A text PV, not an image: image
+    PVs are ``dtype=bytes`` (see ``image_group.py``)."""
+    return pvproperty(
+        value=value,
+        name=name,
+        dtype=ChannelType.CHAR,  # text, not an image
+        max_length=max_length,
+        read_only=True,
+        doc=doc,
+    )
+
+
+def _as_number(value: object) -> float:
+    """A monitor value as a float; NaN for anything that is not a number."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _stat(name: str, doc: str):
@@ -85,7 +117,8 @@ class ChartIOC(PVGroup):
     ``ColorLow``, ``ColorHigh``.
 
     Readbacks: ``RenderTime_RBV`` (ms), ``FramesRendered_RBV``, ``UpdatesReceived_RBV``,
-    ``UpdatesCoalesced_RBV``, ``InputsConnected_RBV``, ``InputsTotal_RBV``, ``Status_RBV``.
+    ``UpdatesCoalesced_RBV``, ``InputsConnected_RBV``, ``InputsTotal_RBV``, ``Status_RBV``
+    (39 characters), ``StatusMessage_RBV`` (the whole status, a char waveform).
 
     Peak statistics of the xy chart: ``PeakMax_RBV``, ``PeakMaxX_RBV``, ``PeakMin_RBV``,
     ``PeakMinX_RBV``, ``PeakCen_RBV``, ``PeakCom_RBV``, ``PeakFwhm_RBV``, ``PeakPoints_RBV``;
@@ -233,6 +266,12 @@ class ChartIOC(PVGroup):
     status = _string(
         "Status_RBV", "starting", "What the IOC is doing, or what went wrong", read_only=True
     )
+    status_message = _text_pv(
+        "StatusMessage_RBV",
+        "starting",
+        "The whole status: every PV name, every reason (caget -S)",
+        MESSAGE_LENGTH,
+    )
 
     peak_max = _stat("PeakMax_RBV", "Largest y of the xy chart")
     peak_max_x = _stat("PeakMaxX_RBV", "x of the largest y")
@@ -279,6 +318,9 @@ class ChartIOC(PVGroup):
         self._limits: dict[str, float] = {}
         self._limit_pvs: set[str] = set()
         self._error = ""  # the last refused setting, shown until the next good one
+        self._error_short = ("", "")  # (long, 39-character form) of the last refusal
+        self._unusable: dict[str, SourceRefusal] = {}  # connected sources that are no numbers
+        self._followed_since: dict[str, float] = {}  # monotonic time each PV was added
         self._config_lock = asyncio.Lock()  # one configuration change at a time
         self._render_task: asyncio.Task | None = None
         self._fit_task: asyncio.Task | None = None
@@ -297,8 +339,7 @@ class ChartIOC(PVGroup):
         try:
             config = self.engine.config.with_(**changes)
         except ConfigError as ex:
-            self._error = str(ex)
-            await self.status.write(self._error[:39])
+            await self._refuse(str(ex))
             raise
         self._error = ""
         old_sources = set(self.engine.config.sources()) | self._limit_pvs | set(self._rest_pvs)
@@ -320,6 +361,12 @@ class ChartIOC(PVGroup):
         triggers = cfg.rest_triggers()
         self._rest_pvs = {pv: self._rest_pvs.get(pv, math.nan) for pv in triggers}
         wanted |= set(triggers)
+        now = time.monotonic()
+        for name in old - wanted:
+            self._followed_since.pop(name, None)
+            self._unusable.pop(name, None)
+        for name in wanted - old:
+            self._followed_since[name] = now
         await self.monitor.remove(old - wanted)
         await self.monitor.add(sorted(wanted - old))
         await self.inputs_total.write(len(cfg.sources()))
@@ -327,8 +374,10 @@ class ChartIOC(PVGroup):
     # -- intake --------------------------------------------------------------------------------
     async def _on_event(self, event: Event) -> None:
         if isinstance(event, ValueUpdate):
+            if event.pvname in self._unusable:
+                return  # not a number: never charted
             if event.pvname in self._limit_pvs:
-                self._limits[event.pvname] = float(event.value)
+                self._limits[event.pvname] = _as_number(event.value)
                 self._dirty.set()
             if event.pvname in self._rest_pvs:
                 self._on_rest_pv(event.pvname, event.value, event.timestamp)
@@ -339,9 +388,15 @@ class ChartIOC(PVGroup):
             if self.engine.points_taken != taken:
                 self._points_changed()
         elif isinstance(event, ConnectionChange):
+            if event.connected and self._refused_type(event.pvname, event.native):
+                await self._update_status()
+                return
+            self._unusable.pop(event.pvname, None)
             md = self.monitor.metadata.get(event.pvname)
             if md is not None:
-                self.engine.set_metadata(event.pvname, md.units, md.precision)
+                whole = event.native is not None and event.native.data_type in _WHOLE_NUMBER_TYPES
+                precision = 0 if whole else md.precision
+                self.engine.set_metadata(event.pvname, md.units, precision)
             if self.engine.ingest_connection(event.pvname, event.connected, event.timestamp):
                 if not event.connected:
                     log.warning("%s disconnected: a gap in its history from now", event.pvname)
@@ -353,6 +408,18 @@ class ChartIOC(PVGroup):
                     )
                 self._dirty.set()
                 await self._update_status()
+
+    def _refused_type(self, pvname: str, native: NativeType | None) -> bool:
+        """A source connected: True (and marked unusable) when it is not a number."""
+        if native is None or pvname not in self.engine.config.sources():
+            return False
+        refusal = source_problem(pvname, native.data_type, native.count)
+        if refusal is None:
+            return False
+        if self._unusable.get(pvname) != refusal:
+            log.warning("%s: %s (%s); not charted", pvname, refusal.reason, native)
+        self._unusable[pvname] = refusal
+        return True
 
     def _on_rest_pv(self, pvname: str, value: object, timestamp: float) -> None:
         """A motor's .DMOV: take a point when the last moving motor comes to rest."""
@@ -483,38 +550,71 @@ class ChartIOC(PVGroup):
             await pv.write(float(value))
         await self.peak_points.write(stats.npoints)
 
-    async def _update_status(self) -> None:
+    def _status_inputs(self) -> StatusInputs:
+        """The state the status is made of (see :mod:`chart_status`)."""
         connected, total = self.engine.connected_count()
-        if self.inputs_connected.value != connected:
-            await self.inputs_connected.write(connected)
-        problem = self.engine.config.problem()
-        missing = self.engine.disconnected()
-        if self._error:
-            text = self._error
-        elif problem:
-            text = problem
-        elif missing:
-            text = f"DISCONNECTED: {' '.join(missing)}"
-        elif self.pause.value == "Pause":
-            text = "paused"
-        else:
-            text = f"OK: {connected}/{total} inputs"
-            # For 5 minutes after an outage of a source: when it came back and how long
-            # the gap in the data is, e.g. "OK: 2/2 reconnected 12:03:04, gap 3 s".
-            sources = set(self.engine.config.sources())
-            outages = [o for n, o in self.monitor.outages.items() if n in sources]
-            if outages:
-                lost, back = max(outages, key=lambda o: o[1])
-                if time.time() - back < 300.0:
-                    gap = back - lost
-                    clock = time.strftime("%H:%M:%S", time.localtime(back))
-                    text = f"OK: {connected}/{total} reconnected {clock}"
-                    gap_text = f", gap {gap:.0f} s" if gap < 99.5 else f", gap {gap / 60:.0f} min"
-                    if len(text + gap_text) <= 39:
-                        text += gap_text
-        text = text[:39]
-        if self.status.value != text:
-            await self.status.write(text)
+        sources = self.engine.config.sources()
+        down = set(self.engine.disconnected())
+        now = time.monotonic()
+        lost: list[str] = []  # were connected: an outage
+        not_found: list[str] = []  # never answered: a typo, or an IOC that is not up
+        connecting: list[str] = []  # not yet answered, within SEARCH_TIME
+        for name in sources:
+            if name in self._unusable or name not in down:
+                continue
+            if name in self.monitor.down_since:
+                lost.append(name)
+            elif now - self._followed_since.get(name, now) >= SEARCH_TIME:
+                not_found.append(name)
+            else:
+                connecting.append(name)
+        outages = [o for n, o in self.monitor.outages.items() if n in sources]
+        long_error, short_error = self._error_short
+        return StatusInputs(
+            connected=connected,
+            total=total,
+            error=self._error,
+            error_short=short_error if long_error == self._error else "",
+            problem=self.engine.config.problem(),
+            disconnected=lost,
+            not_found=not_found,
+            connecting=connecting,
+            unusable={n: (r.reason, r.brief) for n, r in self._unusable.items() if n in sources},
+            paused=self.pause.value == "Pause",
+            outage=max(outages, key=lambda o: o[1]) if outages else None,
+            now=time.time(),
+        )
+
+    async def _update_status(self) -> None:
+        """Publish InputsConnected_RBV, Status_RBV and StatusMessage_RBV when they changed."""
+        inputs = self._status_inputs()
+        self._mark_problems(inputs)
+        if self.inputs_connected.value != inputs.connected:
+            await self.inputs_connected.write(inputs.connected)
+        status = compose_status(inputs)
+        if self.status.value != status.short:
+            await self.status.write(status.short)
+        if self.status_message.value != status.long:
+            await self.status_message.write(status.long)
+
+    def _mark_problems(self, inputs: StatusInputs) -> None:
+        """Tell the frames which sources are not numbers or not found (their banner)."""
+        for name in self.engine.config.sources():
+            if name in inputs.unusable:
+                problem = inputs.unusable[name][1]  # brief: "a string", "an image"
+            elif name in inputs.not_found:
+                problem = "not found"
+            else:
+                problem = ""
+            if self.engine.problem(name) != problem:
+                self.engine.set_problem(name, problem)
+                self._dirty.set()
+
+    async def _refuse(self, reason: str, short: str = "") -> None:
+        """A refused setting: shown in the status until the next accepted one."""
+        self._error = reason
+        self._error_short = (reason, short)
+        await self._update_status()
 
     @status.startup
     async def status(self, instance, async_lib):
@@ -560,9 +660,20 @@ class ChartIOC(PVGroup):
     async def _source_put(self, slot: int | str, value: str) -> str:
         name = value.strip()
         if name and any(c.isspace() for c in name):
-            self._error = "source PV names have no spaces"
-            await self.status.write(self._error)
+            await self._refuse("source PV names have no spaces")
             raise ConfigError(self._error)
+        if name:
+            # A PV that answers within PUT_WAIT and is not a number is refused here; one
+            # that answers later is checked when it connects (_refused_type).
+            native = await self.monitor.probe(name, PUT_WAIT)
+            refusal = (
+                None if native is None else source_problem(name, native.data_type, native.count)
+            )
+            if refusal is not None:
+                await self.monitor.release(name)
+                why = {name: (refusal.reason, refusal.brief)}
+                await self._refuse(f"{name}: {refusal.reason}", unusable_summary(why))
+                raise ConfigError(self._error)
         if isinstance(slot, str):
             await self._configure(**{slot: name})
         else:
@@ -583,8 +694,7 @@ class ChartIOC(PVGroup):
         """An enum put: caproto hands an out-of-range index through as an int; refuse it."""
         if value in choices:
             return value
-        self._error = f"{name} index {value} not in 0..{len(choices) - 1}"[:39]
-        await self.status.write(self._error)
+        await self._refuse(f"{name} index {value} not in 0..{len(choices) - 1}")
         raise ConfigError(self._error)
 
     @x.putter

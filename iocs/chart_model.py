@@ -27,7 +27,9 @@ class Series:
 
     ``values`` holds float64 samples; NaN marks a gap (the source was
     disconnected). ``times`` holds the server time stamps (seconds since the
-    epoch) of the samples, same length as ``values``.
+    epoch) of the samples, same length as ``values``. ``problem`` says why a
+    source is not charted (``a string``, ``an image``, ``not found``), '' if
+    nothing is wrong or it was lost; such a series has ``connected`` False.
     """
 
     name: str  #: PV name, e.g. ``BEAMLINE:motor.RBV``
@@ -35,6 +37,7 @@ class Series:
     units: str = ""
     precision: int = 3
     connected: bool = True
+    problem: str = ""
     times: np.ndarray = field(default_factory=lambda: np.empty(0))
     values: np.ndarray = field(default_factory=lambda: np.empty(0))
 

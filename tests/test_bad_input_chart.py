@@ -48,6 +48,11 @@ REFUSED = [
     ("Y1", ["a b"], "source PV names have no spaces"),
     ("Y4", ["a b"], "source PV names have no spaces"),
     ("Z", ["a b"], "source PV names have no spaces"),
+    # sources that are not numbers ({chart}: this IOC's prefix; full reasons in
+    # StatusMessage_RBV, tests/test_chart_sources.py)
+    ("Y1", ["{chart}Status_RBV"], "Status_RBV: a string, not a number"),
+    ("X", ["{chart}AxesPx_RBV"], "AxesPx_RBV: an array, not a number"),
+    ("Z", ["{chart}image1:ArrayData"], "ArrayData: an image, not a number"),
     ("X", ["-S", LONG], None),  # -S: as a char array, more elements than the PV has
     ("Title", ["-S", LONG], None),
     ("Colormap", ["no_such_map"], "unknown colormap no_such_map"),
@@ -98,6 +103,7 @@ def chart(ioc_log_dir):
 @pytest.mark.parametrize(("pv", "args", "reason"), REFUSED, ids=lambda v: str(v)[:20])
 def test_refused(chart: str, pv: str, args: list[str], reason: str | None) -> None:
     before = run_tool("caget", "-t", "-#", "4", chart + pv).stdout
+    args = [a.format(chart=chart) for a in args]
     options, values = (args[:1], args[1:]) if args[0] in ("-a", "-S") else ([], args)
     result = run_tool("caput", "-c", "-w", "5", *options, chart + pv, *values)
     assert result.returncode != 0 or "ERROR" in result.stdout + result.stderr, result

@@ -70,8 +70,8 @@ def aligned_xy(snap: ChartSnapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return x, y, np.isfinite(x) & np.isfinite(y)
 
 
-def _series_key(s: Series) -> tuple[str, str, str, bool]:
-    return (s.name, s.label, s.units, s.connected)
+def _series_key(s: Series) -> tuple[str, str, str, bool, str]:
+    return (s.name, s.label, s.units, s.connected, s.problem)
 
 
 class Painter:
@@ -154,8 +154,14 @@ class Painter:
             inputs.insert(0, snap.x)
         if snap.z is not None:
             inputs.append(snap.z)
-        lost = [s.label or s.name for s in inputs if not s.connected]
-        self._banner.set_text("\n".join(f"DISCONNECTED: {name}" for name in lost))
+        lost = [
+            f"{s.label or s.name}: {s.problem}"
+            if s.problem
+            else f"DISCONNECTED: {s.label or s.name}"
+            for s in inputs
+            if not s.connected
+        ]
+        self._banner.set_text("\n".join(lost))
         self._banner.set_visible(bool(lost))
 
     def update_artists(self, snap: ChartSnapshot) -> None:
