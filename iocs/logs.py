@@ -12,6 +12,7 @@ import logging
 
 __all__ = [
     "BACKLOG_WARNING",
+    "BeaconFilter",
     "DemoteFilter",
     "RefusedWriteFilter",
     "quiet_noise",
@@ -88,8 +89,45 @@ class DemoteFilter(logging.Filter):
         return True
 
 
+class BeaconFilter(logging.Filter):
+    """caproto's "Failed to send beacon" tracebacks, as one line, once per address.
+
+    A beacon is a datagram nobody must answer. A unicast beacon address with
+    nothing listening (no ``caRepeater`` running yet) makes the next send
+    fail with "connection refused": routine, DEBUG. Any other failure is one
+    WARNING line the first time for each address.
+    """
+
+    START = "Failed to send beacon"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._told: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, shortened; drop repeats and routine refusals above DEBUG."""
+        if not str(record.msg).startswith(self.START):
+            return True
+        exc = record.exc_info[1] if record.exc_info else None
+        address = str(record.args[0]) if record.args else "?"  # type: ignore[index]
+        record.msg, record.args = "beacon to %s failed: %s", (address, exc or "?")
+        record.exc_info, record.exc_text = None, None
+        logger = logging.getLogger(record.name)
+        if isinstance(exc, ConnectionRefusedError):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logger.isEnabledFor(logging.DEBUG)
+        if address in self._told:
+            return False
+        self._told.add(address)
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def quiet_noise() -> None:
-    """Demote caproto's routine records (:data:`ROUTINE`) to DEBUG (idempotent)."""
+    """Demote caproto's routine records (:data:`ROUTINE`) to DEBUG, shorten beacon errors.
+
+    Idempotent.
+    """
     by_logger: dict[str, list[str]] = {}
     for name, start in ROUTINE:
         by_logger.setdefault(name, []).append(start)
@@ -97,3 +135,6 @@ def quiet_noise() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, DemoteFilter) for f in logger.filters):
             logger.addFilter(DemoteFilter(tuple(starts)))
+    context = logging.getLogger("caproto.ctx")
+    if not any(isinstance(f, BeaconFilter) for f in context.filters):
+        context.addFilter(BeaconFilter())

@@ -68,3 +68,20 @@ def test_readme_commands_are_split_as_typed():
     text = "a \\\n  b\n\ncat > f <<EOF\nx\nEOF\nc   # refused: no\n"
     assert command_lines(text) == ["a \\\n  b", "cat > f <<EOF\nx\nEOF", "c   # refused: no"]
     assert expects_failure("c   # refused: no") and not expects_failure("caput x 1  # moves")
+
+
+def test_beacon_failures_are_one_line_and_refusals_debug(caplog):
+    from chartioc.iocs.logs import BeaconFilter
+
+    logger = logging.getLogger("chartioc.test.beacon")
+    logger.addFilter(BeaconFilter())
+    message = "Failed to send beacon to %r. Try setting ..."
+    with caplog.at_level(logging.INFO, logger="chartioc.test.beacon"):
+        for exc in (ConnectionRefusedError(111, "refused"), OSError(101, "unreachable")) * 2:
+            try:
+                raise exc
+            except OSError:
+                logger.exception(message, ("127.0.0.1", 5065))
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert caplog.records[0].exc_info is None
+    assert "unreachable" in caplog.records[0].getMessage()
