@@ -89,6 +89,16 @@ class DemoteFilter(logging.Filter):
         return True
 
 
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    """True when ``exc`` or an exception in its cause/context chain is a ``kind``."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, kind):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 class BeaconFilter(logging.Filter):
     """caproto's "Failed to send beacon" tracebacks, as one line, once per address.
 
@@ -113,7 +123,7 @@ class BeaconFilter(logging.Filter):
         record.msg, record.args = "beacon to %s failed: %s", (address, exc or "?")
         record.exc_info, record.exc_text = None, None
         logger = logging.getLogger(record.name)
-        if isinstance(exc, ConnectionRefusedError):
+        if _caused_by(exc, ConnectionRefusedError):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
             return logger.isEnabledFor(logging.DEBUG)
         if address in self._told:
