@@ -197,7 +197,7 @@ def serve(
     quiet_noise()
     log_to_console(verbose)
     if log_pv_names:  # caproto's list leaves out the record fields (BEAMLINE:motor.RBV)
-        log.info("PVs available:\n%s", "\n".join(pv_names(pvdb)))
+        log.info("PVs available:\n%s", "\n".join("    " + name for name in pv_names(pvdb)))
     context_class = _loopback_context_class()
 
     async def _run() -> None:
