@@ -61,6 +61,11 @@ class HysteresisLimits:
         """Forget the data seen; back to :attr:`default`."""
         self._limits = None
 
+    def hold(self, lo: float, hi: float) -> tuple[float, float]:
+        """Set the limits to exactly ``(lo, hi)`` (no margin, no hysteresis)."""
+        self._limits = (lo, hi)
+        return self._limits
+
     def update(self, lo: float, hi: float) -> tuple[float, float]:
         """Take the data range ``[lo, hi]`` and return the (possibly unchanged) limits.
 
