@@ -25,7 +25,7 @@ next is under way).
 from __future__ import annotations
 
 import math
-from collections import deque
+from bisect import bisect_left
 
 import numpy as np
 
@@ -50,12 +50,13 @@ class SweepTracker:
         A turn is a move back by more than ``deadband`` times the travel of
         the current sweep.
     max_sweeps : int
-        Start numbers kept (the oldest are forgotten first).
+        Start numbers kept at most; beyond, the older half is forgotten.
     """
 
     def __init__(self, deadband: float = DEADBAND, max_sweeps: int = 100_000) -> None:
         self.deadband = deadband
-        self._starts: deque[int] = deque(maxlen=max_sweeps)
+        self.max_sweeps = max_sweeps
+        self._starts: list[int] = []
         self.clear()
 
     def clear(self) -> None:
@@ -72,6 +73,11 @@ class SweepTracker:
         """Points added since the last :meth:`clear`."""
         return self._count
 
+    def _start(self, i: int) -> None:
+        self._starts.append(i)
+        if len(self._starts) > self.max_sweeps:
+            del self._starts[: self.max_sweeps // 2]
+
     def add(self, x: float) -> None:
         """Take the next point's x (NaN for a gap)."""
         i = self._count
@@ -81,7 +87,7 @@ class SweepTracker:
             self._origin = math.nan
             return
         if math.isnan(self._origin):  # first point, or first after a gap
-            self._starts.append(i)
+            self._start(i)
             self._origin = self._extreme = x
             self._extreme_at = i
             return
@@ -97,7 +103,7 @@ class SweepTracker:
         back = abs(x - self._extreme)
         if back > max(self.deadband * abs(self._extreme - self._origin), floor):
             # turned round at the extreme: a new sweep from the point after it
-            self._starts.append(self._extreme_at + 1)
+            self._start(self._extreme_at + 1)
             self._origin = self._extreme
             self._direction = -self._direction
             self._extreme, self._extreme_at = x, i
@@ -106,10 +112,17 @@ class SweepTracker:
         """Numbers of the points where sweeps begin, from point ``first`` on.
 
         A sweep that began before ``first`` (its start fell out of a ring
-        buffer) is reported as beginning at ``first``.
+        buffer) is reported as beginning at ``first``. Starts before that one
+        are forgotten: ``first`` is expected not to decrease until
+        :meth:`clear`.
         """
-        inside = [s for s in self._starts if s >= first]
-        if self._count > first and (not inside or inside[0] > first):
+        s = self._starts
+        i = bisect_left(s, first)
+        if i > 1:
+            del s[: i - 1]
+            i = 1
+        inside = s[i:]
+        if i == 1 and first < self._count and (not inside or inside[0] > first):
             inside.insert(0, first)
         return inside
 

@@ -58,8 +58,10 @@ __all__ = ["DETAIL_LEVELS", "EMPTY_SERIES", "Painter", "data_range", "trace_colo
 
 #: Stand-in for a missing series (no ``x`` in an xy snapshot, say).
 EMPTY_SERIES = Series(name="", label="", connected=True)
-#: Detail levels the layout steps through until the decorations fit: 0 everything;
-#: 1 fonts at 80 %; 2 no axis labels; 3 no tick labels; 4 no title.
+#: Detail levels the layout steps through until the decorations fit, one count across
+#: (the y axes' decorations) and one down (title, legend, the x axis's decorations):
+#: 0 everything; 1 fonts at 80 %; 2 no axis labels (down: nor legend); 3 no tick
+#: labels; 4 (down) no title.
 DETAIL_LEVELS = 5
 
 
@@ -144,8 +146,10 @@ class Painter:
         #: font scale and line scale for the frame size (set by the renderer)
         self.scale = 1.0
         self.line_scale = 1.0
-        #: detail level, see :data:`DETAIL_LEVELS`
+        #: detail levels, see :data:`DETAIL_LEVELS` (``detail`` is the larger of the two)
         self.detail = 0
+        self.detail_across = 0
+        self.detail_down = 0
         #: whether the last snapshot had anything to draw (set by :meth:`prepare`)
         self.has_data = True
         self._title_text = ""
@@ -156,6 +160,8 @@ class Painter:
         self._full_size: dict[Line2D, tuple[float, float]] = {}
         #: axes whose tick locator :func:`thin_ticks` replaced
         self._thinned: set[object] = set()
+        #: axis labels as apply_static set them (a layout pass may shorten them)
+        self._labels: dict[Text, str] = {}
         self._banner = _in_axes_text(
             ax, 0.96, DISCONNECTED_COLOUR, BANNER_SIZE, va="top", fontweight="bold"
         )
@@ -200,10 +206,14 @@ class Painter:
         self.ax.set_position(rect)
 
     # -- layout -------------------------------------------------------------------
-    def set_detail(self, level: int) -> None:
-        """Show the decorations of detail ``level`` (see :data:`DETAIL_LEVELS`), at their fonts."""
-        self.detail = level
-        labels, ticks = level < 2, level < 3
+    def set_detail(self, across: int, down: int = 0) -> None:
+        """Show the decorations of the detail levels (see :data:`DETAIL_LEVELS`), at their fonts.
+
+        ``across`` thins what takes width (y labels, y tick labels), ``down``
+        what takes height (x label, x tick labels, legend, title).
+        """
+        self.detail = max(across, down)
+        self.detail_across, self.detail_down = across, down
         for line, (width, marker) in self._full_size.items():
             line.set_linewidth(width * self.line_scale)
             line.set_markersize(marker * self.line_scale)
@@ -211,25 +221,34 @@ class Painter:
             axis.set_major_locator(AutoLocator())  # type: ignore[attr-defined]
         self._thinned.clear()
         for ax in self.axes_list():
-            ax.xaxis.label.set_visible(labels)
-            ax.yaxis.label.set_visible(labels)
+            ax.xaxis.label.set_visible(down < 2)
+            ax.yaxis.label.set_visible(across < 2)
             ax.xaxis.label.set_fontsize(self.font(LABEL_SIZE))
             ax.yaxis.label.set_fontsize(self.font(LABEL_SIZE))
             ax.tick_params(labelsize=self.font(TICK_SIZE))
-            x_ticks = ticks and ax is self.ax and self._numbers_on(ax.xaxis)
-            y_ticks = ticks and self._numbers_on(ax.yaxis)
+            x_ticks = down < 3 and ax is self.ax and self._numbers_on(ax.xaxis)
+            y_ticks = across < 3 and self._numbers_on(ax.yaxis)
             ax.xaxis.set_tick_params(labelbottom=x_ticks)
             side = ax.yaxis.get_label_position()  # "left" or "right"
             ax.yaxis.set_tick_params(**{f"label{side}": y_ticks})
-            ax.xaxis.get_offset_text().set_visible(x_ticks)
-            ax.yaxis.get_offset_text().set_visible(y_ticks)
+            for axis, shown in ((ax.xaxis, x_ticks), (ax.yaxis, y_ticks)):
+                axis.get_offset_text().set_visible(shown)
+                axis.get_offset_text().set_fontsize(self.font(TICK_SIZE))
         title = self._title
-        title.set_visible(level < 4 and bool(self._title_text))
+        title.set_visible(down < 4 and bool(self._title_text))
         title.set_text(self._title_text)
         title.set_fontsize(self.font(TITLE_SIZE))
 
+    def begin_layout(self) -> None:
+        """Remember the axis labels that :meth:`apply_static` set, before a layout shortens them."""
+        self._labels = {
+            label: label.get_text()
+            for ax in self.axes_list()
+            for label in (ax.xaxis.label, ax.yaxis.label)
+        }
+
     def fit_texts(self, renderer: RendererBase, width: int, height: int) -> None:
-        """Fit the title into the frame and the banner and message into the axes.
+        """Fit the title into the frame; labels, banner and message along or into the axes.
 
         Called by the renderer after every :meth:`place` of a layout; the
         texts come from the last :meth:`apply_static`.
@@ -237,11 +256,18 @@ class Painter:
         for axis in self._tick_axes():
             if thin_ticks(axis, renderer):
                 self._thinned.add(axis)
+        box = self.ax.bbox
+        for label, text in self._labels.items():
+            label.set_text(text)
+            if label.get_visible() and text:
+                vertical = label.get_rotation() % 180 == 90
+                length = box.height if vertical else box.width
+                room = (width, length) if vertical else (length, height)
+                fit_lines(label, [(0, text)], renderer, *room, label.get_fontsize())
         title = self._title
         if title.get_visible():
             room = width - self.ax.bbox.x0 - PAD_PX
             fit_lines(title, [(0, self._title_text)], renderer, room, height, self.font(TITLE_SIZE))
-        box = self.ax.bbox
         room_w, room_h = box.width - 2 * PAD_PX, box.height - 2 * PAD_PX
         banner_lines = [line for line in self._banner_lines if line]
         if banner_lines:

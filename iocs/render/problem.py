@@ -74,8 +74,8 @@ class ProblemPainter(Painter):
         self._lines = [f"cannot draw the {snap.kind} chart:", snap.problem]
         self._title_line = snap.title
 
-    def set_detail(self, level: int) -> None:
-        self.detail = level
+    def set_detail(self, across: int, down: int = 0) -> None:
+        self.detail = max(across, down)
 
     def fit_texts(self, renderer: RendererBase, width: int, height: int) -> None:
         pad = 2 * PAD_PX

@@ -53,7 +53,7 @@ _PAINTERS: dict[str, type[Painter]] = {
 }
 #: The plot area keeps at least this fraction of each side; decorations give way first.
 MIN_PLOT_FRACTION = 0.5
-#: Layout passes per detail level before the next level is tried.
+#: Layout passes, beyond the detail steps, to let the margins settle.
 _LAYOUT_PASSES = 4
 
 
@@ -298,41 +298,48 @@ class ChartRenderer:
         return reach[0], reach[1], reach[2], reach[3]
 
     def _layout(self, painter: Painter) -> None:
-        """Margins that hold every decoration, at the most detail that leaves room to plot."""
+        """Margins that hold every decoration, at the most detail that leaves room to plot.
+
+        Width and height are handled apart: when the y-axis decorations leave
+        too little width, they give way (``across`` level); when the title,
+        legend and x-axis decorations leave too little height, those do
+        (``down`` level). See :meth:`Painter.set_detail`.
+        """
         renderer = self._canvas.get_renderer()
         w, h = self._width, self._height
         margins = self._margins()
-        for level in range(DETAIL_LEVELS):
-            painter.set_detail(level)
-            for _ in range(_LAYOUT_PASSES):
-                painter.place(self._axes_rect(margins))
-                painter.fit_texts(renderer, w, h)
-                reach = self._overhang(painter, renderer, margins)
-                wanted = tuple(max(r, 0.0) + PAD_PX for r in reach)
-                wide_enough = w - wanted[0] - wanted[1] >= MIN_PLOT_FRACTION * w
-                tall_enough = h - wanted[2] - wanted[3] >= MIN_PLOT_FRACTION * h
-                if not (wide_enough and tall_enough) and level < DETAIL_LEVELS - 1:
-                    break  # the next level, with less to fit
-                # grow at once; shrink only by more than 4 px (no jitter between frames)
-                new = tuple(
-                    want if want > have or want < have - 4 else have
-                    for want, have in zip(wanted, margins, strict=True)
-                )
-                if not (wide_enough and tall_enough):
-                    new = (
-                        min(new[0], 0.25 * w),
-                        min(new[1], 0.25 * w),
-                        min(new[2], 0.25 * h),
-                        min(new[3], 0.25 * h),
-                    )
-                if new == margins:
-                    self._rect_px = margins
-                    return
-                margins = new
-            else:
-                continue  # no steady layout in the passes: try with less detail
-        painter.place(self._axes_rect(margins))
-        painter.fit_texts(renderer, w, h)
+        across = down = 0
+        top = DETAIL_LEVELS - 1
+        painter.begin_layout()
+        for _ in range(2 * DETAIL_LEVELS + _LAYOUT_PASSES):
+            painter.set_detail(across, down)
+            painter.place(self._axes_rect(margins))
+            painter.fit_texts(renderer, w, h)
+            reach = self._overhang(painter, renderer, margins)
+            wanted = [max(r, 0.0) + PAD_PX for r in reach]
+            wide_enough = w - wanted[0] - wanted[1] >= MIN_PLOT_FRACTION * w
+            tall_enough = h - wanted[2] - wanted[3] >= MIN_PLOT_FRACTION * h
+            if not wide_enough and across < top:
+                across += 1
+                continue
+            if not tall_enough and down < top:
+                down += 1
+                continue
+            if not wide_enough:
+                wanted[0], wanted[1] = min(wanted[0], 0.25 * w), min(wanted[1], 0.25 * w)
+            if not tall_enough:
+                wanted[2], wanted[3] = min(wanted[2], 0.25 * h), min(wanted[3], 0.25 * h)
+            # grow at once; shrink only by more than 4 px (no jitter between frames)
+            new = tuple(
+                want if want > have or want < have - 4 else have
+                for want, have in zip(wanted, margins, strict=True)
+            )
+            if new == margins:
+                break
+            margins = new  # type: ignore[assignment]
+        else:
+            painter.place(self._axes_rect(margins))
+            painter.fit_texts(renderer, w, h)
         self._rect_px = margins
 
     def _painter_for(self, snap: ChartSnapshot) -> Painter:

@@ -36,7 +36,7 @@ from matplotlib.ticker import FuncFormatter
 from chartioc.iocs.chart_model import ChartSnapshot, Series
 from chartioc.iocs.render.base import Painter, data_range, trace_colour
 from chartioc.iocs.render.decimate import minmax_decimate
-from chartioc.iocs.render.layout import PAD_PX
+from chartioc.iocs.render.layout import MIN_FONT, PAD_PX
 from chartioc.iocs.render.limits import HysteresisLimits, padded
 from chartioc.iocs.render.style import TICK_SIZE, TRACE_WIDTH, axis_label
 
@@ -240,12 +240,12 @@ class StripPainter(Painter):
             self._legend_items = ([], [])
         self._legend_ncol = 0  # rebuilt by fit_texts
 
-    def _make_legend(self, ncol: int) -> Legend | None:
+    def _make_legend(self, ncol: int, size: float | None = None) -> Legend | None:
         if self._legend is not None:
             self._legend.remove()
             self._legend = None
         handles, labels = self._legend_items
-        if not handles or self.detail >= 2:
+        if not handles or self.detail_down >= 2:
             return None
         self._legend = self.ax.legend(
             handles,
@@ -254,7 +254,7 @@ class StripPainter(Painter):
             bbox_to_anchor=(1.0, 1.0),
             ncol=ncol,
             frameon=False,
-            fontsize=self.font(TICK_SIZE),
+            fontsize=size or self.font(TICK_SIZE),
             borderaxespad=0.1,
             handlelength=1.5,
             columnspacing=1.0,
@@ -272,11 +272,16 @@ class StripPainter(Painter):
         super().fit_texts(renderer, width, height)
         handles = self._legend_items[0]
         legend = None
-        room = self.ax.bbox.x1 - PAD_PX
-        for ncol in range(min(len(handles), 4), 0, -1):
-            legend = self._make_legend(ncol)
+        room = self.ax.bbox.x1 - PAD_PX  # the legend ends at the axes' right edge
+        tries = [(ncol, None) for ncol in range(min(len(handles), 4), 0, -1)] + [(1, MIN_FONT)]
+        for ncol, size in tries:
+            legend = self._make_legend(ncol, size)
             if legend is None or legend.get_window_extent(renderer).width <= room:
                 break
+        else:  # not even one column fits: no legend (the axis labels name the traces)
+            if self._legend is not None:
+                self._legend.remove()
+                self._legend = legend = None
         title = self._title
         pad_pt = 6.0
         if legend is not None and title.get_visible():
