@@ -411,9 +411,12 @@ class ChartEngine:
         waiting = [n for n in cfg.sources() if math.isnan(self._sources[n].latest)]
         if waiting:
             return f"waiting for data: {', '.join(waiting)}"
-        if cfg.kind != "strip" and cfg.rest_triggers():
-            return "no points yet (one each time the motors stop)"
-        return "no points yet" if cfg.kind != "strip" else "no data yet"
+        if cfg.kind == "strip":
+            return f"no data in the last {cfg.window:g} s"
+        if cfg.rest_triggers():
+            return "no points yet: one each time the motors stop"
+        trigger = cfg.z if cfg.kind == "grid" else cfg.y1 if cfg.kind == "xy" else "a motor"
+        return f"no points yet: one on each update of {trigger}"
 
     def _series(self, name: str, times=None, values=None) -> Series:
         src = self._sources[name]

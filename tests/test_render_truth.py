@@ -327,6 +327,22 @@ def test_an_empty_chart_says_what_it_waits_for(kind: str) -> None:
     assert abs((box.y0 + box.y1) / 2 - (axes.y0 + axes.y1) / 2) < 2
 
 
+def test_after_clear_a_strip_keeps_each_newest_value_and_xy_says_what_comes_next() -> None:
+    engine = strip_engine((VELO, "mm/s"))
+    engine.ingest_value(VELO, 4.0, NOW - 200.0)
+    engine.clear()  # the past goes, the present value stays: the constant is still drawn
+    renderer = ChartRenderer(640, 480)
+    frame = renderer.render(engine.snapshot(NOW))
+    col, row = renderer.data_to_pixel(-30.0, 4.0).astype(int)
+    assert mask(frame, TRACE_COLOURS[0])[row - 2 : row + 3, col].any()
+    feed = sweeps(Feed(), 1)
+    feed.engine.clear()
+    snap = feed.engine.snapshot(NOW)
+    assert snap.message == "no points yet: one on each update of BL:det"
+    renderer.render(snap)
+    assert snap.message in " ".join(visible_texts(renderer)).replace("\n", " ")
+
+
 def test_settings_that_cannot_draw_make_a_frame_that_says_why() -> None:
     engine = ChartEngine(ChartConfig(kind="grid", x=M, ys=(D,)))
     snap = engine.snapshot(NOW)
