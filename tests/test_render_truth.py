@@ -20,6 +20,7 @@ from chartioc.iocs.detector import gaussian
 from chartioc.iocs.fit import fit_gaussian
 from chartioc.iocs.peakstats import compute_peak_stats
 from chartioc.iocs.render import ChartRenderer
+from chartioc.iocs.render import xy as xy_module
 from chartioc.iocs.render.style import (
     OLD_POINTS_TINT,
     PROBLEM_COLOUR,
@@ -152,7 +153,24 @@ def test_no_line_joins_points_across_a_turn() -> None:
     joined = ChartSnapshot(
         "xy", NOW, 60.0, snap.ys, x=snap.x, peak=snap.peak, peak_range=None, sweeps=()
     )
-    assert region_has_trace(joined)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(xy_module, "JOIN_FACTOR", math.inf)
+        assert region_has_trace(joined)
+    # a return too fast for the readback rate: 4 updates on the way back
+    feed = Feed()
+    feed.move(np.linspace(-3.0, 1.5, 91))
+    feed.move([0.0, -1.5, -3.0])
+    feed.move(np.linspace(-2.95, 3.0, 120))
+    snap = feed.engine.snapshot(NOW)
+    assert not region_has_trace(snap)
+    renderer = ChartRenderer(640, 480)
+    renderer.render(snap)
+    markers = [  # its points are still drawn, as markers of their own
+        line.get_xdata()
+        for line in renderer.figure.axes[0].lines
+        if line.get_linestyle() == "None" and line.get_marker() == "o" and line.get_visible()
+    ]
+    assert any(np.isin([0.0, -1.5], xs).all() for xs in markers), markers
 
 
 def test_the_stats_box_names_its_points_and_never_says_nan() -> None:
@@ -420,3 +438,12 @@ def test_the_stats_box_lies_inside_the_frame(size: tuple[int, int]) -> None:
     assert box.x0 >= 0 and box.x1 <= w and box.y0 >= 0 and box.y1 <= h, box
     if w >= 400:  # room for the whole box: nothing left out
         assert "stats: last sweep" in text.get_text() and "fwhm" in text.get_text()
+
+
+def test_points_on_the_edge_of_the_limits_make_them_grow() -> None:
+    from chartioc.iocs.render.limits import HysteresisLimits
+
+    lim = HysteresisLimits(margin=0.1)
+    assert lim.update(-2.5, 2.5) == pytest.approx((-3.0, 3.0))
+    lo, hi = lim.update(-3.0, 3.0)  # a scan's end points exactly on the limits
+    assert lo < -3.0 and hi > 3.0

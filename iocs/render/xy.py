@@ -2,11 +2,14 @@
 
 What the chart shows, so that it does not mislead:
 
-- **No line across a turn.** The line is broken wherever x turned round
-  (``snap.sweeps``, see :mod:`~chartioc.iocs.sweeps`): a motor's way back
-  is never joined to its way out, so no straight line is drawn under the
-  curve. A sweep of a single point (a return move sampled only at its end)
-  is drawn as a marker.
+- **No line across a turn, no line over ground not sampled.** The line is
+  broken wherever x turned round (``snap.sweeps``, see
+  :mod:`~chartioc.iocs.sweeps`): a motor's way back is never joined to its
+  way out. And two points further apart in x than :data:`JOIN_FACTOR` times
+  the median step between points are not joined either: a return move
+  sampled only at its end (``At rest``), or too fast for the readback rate,
+  would otherwise draw straight lines under the curve. A point joined to
+  neither neighbour is drawn as a marker.
 - **The statistics' points stand out.** The points the peak statistics are
   computed from (``snap.peak_range``) are drawn in the trace colour, the
   others in a pale tint of it; the statistics box names them in its first
@@ -43,7 +46,7 @@ from chartioc.iocs.render.style import (
     tint,
 )
 
-__all__ = ["UNDEFINED", "XYPainter", "broken_at", "lone_points"]
+__all__ = ["JOIN_FACTOR", "UNDEFINED", "XYPainter", "broken_at", "lone_points", "segment_cuts"]
 
 #: Above this many points the line is drawn without markers.
 MAX_MARKERS = 200
@@ -51,6 +54,8 @@ MAX_MARKERS = 200
 FIT_SAMPLES = 400
 #: How a statistic that is not defined reads in the box.
 UNDEFINED = "\u2014"
+#: Points further apart in x than this many median steps are not joined by the line.
+JOIN_FACTOR = 4.0
 
 
 def _finite(*values: float) -> bool:
@@ -65,26 +70,44 @@ def _precision(series_precision: int) -> int:
     return min(max(int(series_precision), 0), 12)
 
 
+def segment_cuts(x: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Mask ``cut`` of the points not joined to the point before them.
+
+    ``cut[i]`` is True where a sweep begins (``starts``) and where the step
+    from ``x[i - 1]`` is longer than :data:`JOIN_FACTOR` times the median of
+    the non-zero steps. Gaps (NaN) break a line by themselves.
+    """
+    n = x.size
+    cut = np.zeros(n, dtype=bool)
+    if n < 2:
+        return cut
+    cut[starts[(starts > 0) & (starts < n)]] = True
+    with np.errstate(invalid="ignore"):
+        dx = np.abs(np.diff(x))
+        steps = dx[np.isfinite(dx) & (dx > 0)]
+        if steps.size:
+            cut[1:] |= dx > JOIN_FACTOR * float(np.median(steps))
+    return cut
+
+
 def broken_at(
-    x: np.ndarray, y: np.ndarray, starts: np.ndarray, lo: int, hi: int
+    x: np.ndarray, y: np.ndarray, cut: np.ndarray, lo: int, hi: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Points ``lo:hi`` with a NaN before each sweep start inside, so that a line breaks there."""
+    """Points ``lo:hi`` with a NaN before each cut point inside, so that a line breaks there."""
     xs, ys = x[lo:hi], y[lo:hi]
-    cut = starts[(starts > lo) & (starts < hi)] - lo
-    if cut.size:
-        xs = np.insert(xs, cut, np.nan)
-        ys = np.insert(ys, cut, np.nan)
+    at = np.flatnonzero(cut[lo + 1 : hi]) + 1
+    if at.size:
+        xs = np.insert(xs, at, np.nan)
+        ys = np.insert(ys, at, np.nan)
     return xs, ys
 
 
-def lone_points(finite: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Mask of the points that are the only finite point of their sweep."""
+def lone_points(finite: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Mask of the finite points joined to neither neighbour (drawn as markers)."""
     n = finite.size
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    sweep = np.searchsorted(starts, np.arange(n), side="right")
-    counts = np.bincount(sweep[finite], minlength=int(sweep.max()) + 1)
-    return finite & (counts[sweep] == 1)
+    joined = np.zeros(n + 1, dtype=bool)  # joined[i]: a segment from point i - 1 to i
+    joined[1:n] = finite[1:] & finite[:-1] & ~cut[1:]
+    return finite & ~joined[:n] & ~joined[1:]
 
 
 def _decimated(x: np.ndarray, y: np.ndarray, lo: float, hi: float, columns: int):
@@ -171,13 +194,14 @@ class XYPainter(Painter):
     def update_artists(self, snap: ChartSnapshot) -> None:
         x, y, n = self._x, self._y, self._x.size
         starts = np.asarray([s for s in snap.sweeps if 0 < s < n], dtype=np.intp)
+        cut = segment_cuts(x, starts)
         lo, hi = snap.peak_range if snap.peak_range is not None else (0, n)
         lo, hi = max(0, min(lo, n)), max(0, min(hi, n))
         columns = self._columns()
         xlo, xhi = self.xlim.limits
-        x_in, y_in = _decimated(*broken_at(x, y, starts, lo, hi), xlo, xhi, columns)
-        bx, by = broken_at(x, y, starts, 0, lo)
-        ax_, ay_ = broken_at(x, y, starts, hi, n)
+        x_in, y_in = _decimated(*broken_at(x, y, cut, lo, hi), xlo, xhi, columns)
+        bx, by = broken_at(x, y, cut, 0, lo)
+        ax_, ay_ = broken_at(x, y, cut, hi, n)
         x_out = np.concatenate((bx, [np.nan], ax_))
         y_out = np.concatenate((by, [np.nan], ay_))
         x_out, y_out = _decimated(x_out, y_out, xlo, xhi, columns)
@@ -186,7 +210,7 @@ class XYPainter(Painter):
             if line.get_marker() != want_marker:
                 line.set_marker(want_marker)
             line.set_data(lx, ly)
-        lone = lone_points(self._finite, starts)
+        lone = lone_points(self._finite, cut)
         in_range = np.zeros(n, dtype=bool)
         in_range[lo:hi] = True
         self.lone.set_data(x[lone & in_range], y[lone & in_range])
