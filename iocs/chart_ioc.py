@@ -481,6 +481,7 @@ class ChartIOC(PVGroup):
         """
         cfg = self.engine.config
         selection = self.engine.peak_selection()
+        first = 0
         if cfg.kind != "strip":
             x, y = self.engine.pairs()
             keep = ~(np.isnan(x) | np.isnan(y))
@@ -490,9 +491,9 @@ class ChartIOC(PVGroup):
                 await self.pairs_x.write(x)
                 await self.pairs_y.write(y)
             if selection is not None:
-                first = int(keep[: selection.start].sum()) - cut
-                if self.peak_from.value != max(first, 0):
-                    await self.peak_from.write(max(first, 0))
+                first = max(int(keep[: selection.start].sum()) - cut, 0)
+        if self.peak_from.value != first:
+            await self.peak_from.write(first)
         stats = selection.stats if selection is not None else empty_peak_stats()
         basis = selection.basis if selection is not None and stats.npoints else ""
         if selection is None and self.peak_points.value == 0 and not self.peak_basis.value:
