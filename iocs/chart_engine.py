@@ -12,6 +12,13 @@ posts after each motor update, so pairs line up); ``map`` adds a point
 and grid add a point only when :meth:`ChartEngine.take_point` is called,
 which the chart IOC does each time the motors come to rest (their ``.DMOV``
 goes to 1): one point per step of a step scan, the points a scan records.
+
+Peak statistics of the xy chart depend on how points are taken. ``At rest``
+(a step scan): every point, in arrival order, with bluesky's ``PeakStats``
+definitions. ``Each update`` (a live sweep): the points of the latest
+complete sweep only (see :mod:`~chartioc.iocs.sweeps`), because statistics
+over a motor going back and forth in arrival order mean nothing. The
+snapshot says which (``peak_basis``) and where they are (``peak_range``).
 """
 
 from __future__ import annotations
@@ -26,7 +33,8 @@ import numpy as np
 from .chart_model import CHART_KINDS, ChartKind, ChartSnapshot, PeakStats, Series
 from .fit import FitResult
 from .history import RingHistory
-from .peakstats import compute_peak_stats
+from .peakstats import compute_peak_stats, compute_sweep_stats, empty_peak_stats
+from .sweeps import SweepTracker, latest_complete_sweep
 
 __all__ = [
     "FIT_MODES",
@@ -35,6 +43,7 @@ __all__ = [
     "ChartConfig",
     "ChartEngine",
     "ConfigError",
+    "PeakSelection",
     "record_field",
 ]
 
@@ -55,6 +64,8 @@ SAMPLE_MODES: tuple[SampleMode, ...] = ("update", "rest")
 FitMode = Literal["off", "gaussian"]
 #: Fit of the xy chart.
 FIT_MODES: tuple[FitMode, ...] = ("off", "gaussian")
+#: What the statistics of the xy chart are computed over, per sample mode (frame and PV text).
+STATS_BASIS: dict[SampleMode, str] = {"rest": "scan points", "update": "last sweep"}
 #: Readback fields of a motor record whose record has .DMOV, .HLM, .LLM.
 _MOTOR_FIELDS = ("RBV", "VAL", "DRBV")
 
@@ -186,6 +197,20 @@ def _label(pvname: str) -> str:
     return pvname.rsplit(":", 1)[-1] or pvname
 
 
+@dataclass(frozen=True)
+class PeakSelection:
+    """Peak statistics of the xy chart and the points they are computed from.
+
+    ``start``/``stop`` index the arrays of :meth:`ChartEngine.pairs` (gaps
+    included); ``basis`` says in words which points they are.
+    """
+
+    stats: PeakStats
+    start: int
+    stop: int
+    basis: str
+
+
 @dataclass
 class _Source:
     history: RingHistory
@@ -209,6 +234,7 @@ class ChartEngine:
         self._pair_x = RingHistory(self.capacity)
         self._pair_y = RingHistory(self.capacity)
         self._pair_z = RingHistory(self.capacity)
+        self._sweeps = SweepTracker()
         #: points added to the xy/map/grid pairs since the start
         self.points_taken = 0
         self.configure(self.config)
@@ -231,11 +257,20 @@ class ChartEngine:
     def _clear_pairs(self) -> None:
         for ring in (self._pair_x, self._pair_y, self._pair_z):
             ring.clear()
+        self._sweeps.clear()
 
     def clear(self) -> None:
-        """Forget every history (the ``Clear`` PV)."""
+        """Forget every history and every point (the ``Clear`` PV).
+
+        Each source keeps its newest sample, if it has a value: the present
+        is still known, and a strip chart holds that value on to now (a PV
+        that does not change would otherwise vanish from the chart for good).
+        """
         for src in self._sources.values():
+            newest = src.history.latest()
             src.history.clear()
+            if newest is not None and math.isfinite(newest[1]) and src.connected:
+                src.history.append(*newest)
         self._clear_pairs()
 
     # -- intake ------------------------------------------------------------------------
@@ -282,6 +317,7 @@ class ChartEngine:
             return False
         self._pair_x.append(timestamp, x)
         self._pair_y.append(timestamp, y)
+        self._sweeps.add(x)
         if cfg.kind == "grid":
             self._pair_z.append(timestamp, z)
         self.points_taken += 1
@@ -299,6 +335,7 @@ class ChartEngine:
             if self.config.kind != "strip":
                 self._pair_x.append_gap(timestamp)
                 self._pair_y.append_gap(timestamp)
+                self._sweeps.add(math.nan)
             if self.config.kind == "grid":
                 self._pair_z.append_gap(timestamp)
         return True
@@ -342,12 +379,56 @@ class ChartEngine:
         """The Z value of each grid point, aligned with :meth:`pairs`."""
         return self._pair_z.values()
 
-    def peak_stats(self) -> PeakStats | None:
-        """Peak statistics of the xy chart's points, or None for other kinds."""
-        if self.config.kind != "xy":
+    def sweep_starts(self) -> list[int]:
+        """Indices into :meth:`pairs` where sweeps of x begin (the first is 0)."""
+        first = self._pair_x.total_appended - len(self._pair_x)
+        return [s - first for s in self._sweeps.starts(first)]
+
+    def peak_selection(self) -> PeakSelection | None:
+        """Peak statistics of the xy chart and their points; None for other kinds.
+
+        ``At rest``: every point in arrival order, bluesky's definitions.
+        ``Each update``: the latest complete sweep, com over x
+        (:func:`~chartioc.iocs.peakstats.compute_sweep_stats`). With a
+        configuration problem: no points, NaN statistics.
+        """
+        cfg = self.config
+        if cfg.kind != "xy":
             return None
+        basis = STATS_BASIS[cfg.sample]
+        if cfg.problem():
+            return PeakSelection(empty_peak_stats(), 0, 0, basis)
         x, y = self.pairs()
-        return compute_peak_stats(x, y)
+        if cfg.sample == "rest":
+            return PeakSelection(compute_peak_stats(x, y), 0, x.size, basis)
+        start, stop = latest_complete_sweep(x, self.sweep_starts())
+        return PeakSelection(compute_sweep_stats(x[start:stop], y[start:stop]), start, stop, basis)
+
+    def peak_stats(self) -> PeakStats | None:
+        """Peak statistics of the xy chart (see :meth:`peak_selection`), None for other kinds."""
+        selection = self.peak_selection()
+        return None if selection is None else selection.stats
+
+    def stats_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """The xy points the statistics (and the fit) are computed from, gaps included."""
+        x, y = self.pairs()
+        selection = self.peak_selection()
+        if selection is None:
+            return x, y
+        return x[selection.start : selection.stop], y[selection.start : selection.stop]
+
+    def message(self) -> str:
+        """What a frame with nothing to draw says: which sources have sent no value yet."""
+        cfg = self.config
+        waiting = [n for n in cfg.sources() if math.isnan(self._sources[n].latest)]
+        if waiting:
+            return f"waiting for data: {', '.join(waiting)}"
+        if cfg.kind == "strip":
+            return f"no data in the last {cfg.window:g} s"
+        if cfg.rest_triggers():
+            return "no points yet: one each time the motors stop"
+        trigger = cfg.z if cfg.kind == "grid" else cfg.y1 if cfg.kind == "xy" else "a motor"
+        return f"no points yet: one on each update of {trigger}"
 
     def _series(self, name: str, times=None, values=None) -> Series:
         src = self._sources[name]
@@ -367,8 +448,17 @@ class ChartEngine:
     def snapshot(
         self, now: float, *, x_limits=None, y_limits=None, fit: FitResult | None = None
     ) -> ChartSnapshot:
-        """The frame to draw now; ``fit`` is the latest fit of the xy chart, if any."""
+        """The frame to draw now; ``fit`` is the latest fit of the xy chart, if any.
+
+        A configuration that cannot draw (:meth:`ChartConfig.problem`) gives a
+        snapshot with only ``problem`` and ``title`` set.
+        """
         cfg = self.config
+        problem = cfg.problem()
+        if problem:
+            return ChartSnapshot(
+                kind=cfg.kind, now=now, window=cfg.window, ys=(), title=cfg.title, problem=problem
+            )
         ys = [y for y in cfg.ys if y]
         if cfg.kind == "strip":
             return ChartSnapshot(
@@ -377,6 +467,7 @@ class ChartEngine:
                 window=cfg.window,
                 ys=tuple(self._series(y) for y in ys),
                 title=cfg.title,
+                message=self.message(),
             )
         times = self._pair_y.times()
         x_values, y_values = self.pairs()
@@ -384,6 +475,7 @@ class ChartEngine:
         y = self._series(ys[0], times, y_values)
         z = self._series(cfg.z, times, self.grid_values()) if cfg.kind == "grid" else None
         clim = (cfg.color_low, cfg.color_high) if cfg.color_low != cfg.color_high else None
+        selection = self.peak_selection()
         return ChartSnapshot(
             kind=cfg.kind,
             now=now,
@@ -391,7 +483,11 @@ class ChartEngine:
             ys=(y,),
             x=x,
             title=cfg.title,
-            peak=self.peak_stats(),
+            peak=None if selection is None else selection.stats,
+            peak_range=None if selection is None else (selection.start, selection.stop),
+            peak_basis="" if selection is None else selection.basis,
+            sweeps=tuple(self.sweep_starts()[1:]) if cfg.kind == "xy" else (),
+            message=self.message(),
             x_limits=x_limits,
             y_limits=y_limits,
             fit=fit if cfg.kind == "xy" else None,

@@ -35,6 +35,7 @@ from .chart_model import CHART_KINDS
 from .chart_status import MESSAGE_LENGTH, StatusInputs, compose_status, unusable_summary
 from .fit_group import FitGroup
 from .image_group import ImageGroup, to_mono
+from .peakstats import empty_peak_stats
 from .render.renderer import ChartRenderer
 from .serve import serve
 from .source_check import SourceRefusal, source_problem
@@ -121,9 +122,10 @@ class ChartIOC(PVGroup):
     (39 characters), ``StatusMessage_RBV`` (the whole status, a char waveform).
 
     Peak statistics of the xy chart: ``PeakMax_RBV``, ``PeakMaxX_RBV``, ``PeakMin_RBV``,
-    ``PeakMinX_RBV``, ``PeakCen_RBV``, ``PeakCom_RBV``, ``PeakFwhm_RBV``, ``PeakPoints_RBV``;
-    the plotted points: ``PairsX_RBV``, ``PairsY_RBV``. The Gaussian fit: ``Fit*_RBV``
-    (see :class:`FitGroup`). Where the plot area is: ``AxesPx_RBV``, ``AxesLimits_RBV``.
+    ``PeakMinX_RBV``, ``PeakCen_RBV``, ``PeakCom_RBV``, ``PeakFwhm_RBV``, ``PeakPoints_RBV``,
+    ``PeakFrom_RBV``, ``PeakBasis_RBV``; the plotted points: ``PairsX_RBV``, ``PairsY_RBV``.
+    The Gaussian fit: ``Fit*_RBV`` (see :class:`FitGroup`). Where the plot area is:
+    ``AxesPx_RBV``, ``AxesLimits_RBV``.
 
     Images: ``image1:`` RGB1 and ``image2:`` Mono (see :class:`ImageGroup`).
     """
@@ -287,6 +289,19 @@ class ChartIOC(PVGroup):
         read_only=True,
         doc="Points the statistics are computed on",
     )
+    peak_from = pvproperty(
+        value=0,
+        name="PeakFrom_RBV",
+        dtype=ChannelType.LONG,
+        read_only=True,
+        doc="Index in PairsX_RBV/PairsY_RBV of the first point of the statistics",
+    )
+    peak_basis = _string(
+        "PeakBasis_RBV",
+        "",
+        "Points of the statistics: scan points (At rest) or last sweep (Each update)",
+        read_only=True,
+    )
     pairs_x = pvproperty(
         value=[0.0],
         name="PairsX_RBV",
@@ -442,11 +457,11 @@ class ChartIOC(PVGroup):
             self.fit_pvs.mark_stale()
 
     def _fit_points(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The xy chart's points for the fit (a copy), or None when there is nothing to fit."""
+        """The points of the xy statistics for the fit (a copy), or None with nothing to fit."""
         cfg = self.engine.config
         if cfg.kind != "xy" or cfg.fit == "off" or cfg.problem():
             return None
-        return self.engine.pairs()
+        return self.engine.stats_points()
 
     # -- drawing -----------------------------------------------------------------------------
     def _box(self, src: str) -> tuple[float, float] | None:
@@ -493,9 +508,8 @@ class ChartIOC(PVGroup):
         pending, self._pending = self._pending, 0
         self._coalesced += max(pending - 1, 0)
         cfg = self.engine.config
-        if cfg.problem():
+        if cfg.problem():  # drawn too: a frame that names the problem replaces the old chart
             await self._update_status()
-            return last
         x_box = self._box(cfg.x) if cfg.kind == "map" else None
         y_box = self._box(cfg.ys[0]) if cfg.kind == "map" and cfg.ys else None
         snap = self.engine.snapshot(
@@ -526,18 +540,33 @@ class ChartIOC(PVGroup):
         return last
 
     async def _publish_stats(self) -> None:
+        """Pairs and peak statistics: the same points and numbers the frame shows.
+
+        ``PairsX_RBV[PeakFrom_RBV : PeakFrom_RBV + PeakPoints_RBV]`` are the
+        points the statistics are computed from (``PeakBasis_RBV`` says which);
+        charts without statistics (strip, map, grid, a problem) publish NaN.
+        """
         cfg = self.engine.config
-        if cfg.kind == "strip":
-            return
-        x, y = self.engine.pairs()
-        keep = ~(np.isnan(x) | np.isnan(y))
-        x, y = x[keep][-PAIR_PV_LENGTH:], y[keep][-PAIR_PV_LENGTH:]
-        if len(x) or len(self.pairs_x.value):  # and once more when a Clear emptied them
-            await self.pairs_x.write(x)
-            await self.pairs_y.write(y)
-        stats = self.engine.peak_stats()
-        if stats is None:
-            return
+        selection = self.engine.peak_selection()
+        first = 0
+        if cfg.kind != "strip":
+            x, y = self.engine.pairs()
+            keep = ~(np.isnan(x) | np.isnan(y))
+            cut = max(int(keep.sum()) - PAIR_PV_LENGTH, 0)  # finite points not published
+            x, y = x[keep][cut:], y[keep][cut:]
+            if len(x) or len(self.pairs_x.value):  # and once more when a Clear emptied them
+                await self.pairs_x.write(x)
+                await self.pairs_y.write(y)
+            if selection is not None:
+                first = max(int(keep[: selection.start].sum()) - cut, 0)
+        if self.peak_from.value != first:
+            await self.peak_from.write(first)
+        stats = selection.stats if selection is not None else empty_peak_stats()
+        basis = selection.basis if selection is not None and stats.npoints else ""
+        if selection is None and self.peak_points.value == 0 and not self.peak_basis.value:
+            return  # no statistics, and the PVs say so already
+        if self.peak_basis.value != basis:
+            await self.peak_basis.write(basis)
         for pv, value in (
             (self.peak_max, stats.max[1]),
             (self.peak_max_x, stats.max[0]),

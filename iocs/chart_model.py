@@ -75,6 +75,15 @@ class ChartSnapshot:
     measured there, all aligned; each value fills the cell at its position,
     coloured with ``colormap`` between ``color_limits`` (None: the data's
     range).
+
+    ``sweeps`` (xy) are the indices of ``x`` where a new sweep begins (x turned
+    round, see :mod:`~chartioc.iocs.sweeps`): the line is broken there.
+    ``peak_range`` is ``(start, stop)`` of the points ``peak`` was computed
+    from (None: all of them) and ``peak_basis`` says in words which points
+    those are (``"scan points"``, ``"last sweep"``).
+    ``message`` is what the frame says when there is nothing to draw
+    (``"waiting for data: BL:det"``); ``problem`` (not empty) means the
+    settings cannot draw at all, and the frame says why instead of a chart.
     """
 
     kind: ChartKind
@@ -90,6 +99,11 @@ class ChartSnapshot:
     z: Series | None = None
     colormap: str = "viridis"
     color_limits: tuple[float, float] | None = None
+    sweeps: tuple[int, ...] = ()
+    peak_range: tuple[int, int] | None = None
+    peak_basis: str = ""
+    message: str = ""
+    problem: str = ""
 
     def newest_time(self, default: float) -> float:
         """Server time stamp of the newest sample shown, or ``default`` with none.

@@ -32,6 +32,13 @@ peak cut off at the scan's end) ``cen`` is that crossing and ``fwhm`` is
 NaN. Additions of this module: pairs where x or y is NaN are dropped first
 (NaN marks a gap in the chart IOC's histories), and fewer than two points
 give NaN for every field.
+
+For a live sweep (:func:`compute_sweep_stats`) the definitions are the same
+except com, which is the centre of mass over *x*, not over the point index:
+``com = integral(x y dx) / integral(y dx)`` by the trapezoid rule. A motor
+sweeping continuously posts its positions unevenly (denser where it
+accelerates and brakes, at the ends), which would pull an index-space com
+towards the ends of the sweep.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from numpy.typing import ArrayLike
 
 from chartioc.iocs.chart_model import PeakStats
 
-__all__ = ["as_pairs", "compute_peak_stats", "empty_peak_stats"]
+__all__ = ["as_pairs", "compute_peak_stats", "compute_sweep_stats", "empty_peak_stats"]
 
 _NAN = math.nan
 
@@ -80,7 +87,12 @@ def _crossings(x: np.ndarray, y: np.ndarray, mid: float) -> np.ndarray:
     return -y0 / slope + x0
 
 
-def compute_peak_stats(x: ArrayLike, y: ArrayLike) -> PeakStats:
+def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
+    """Integral of y over x by the trapezoid rule (numpy < 2 has no ``trapezoid``)."""
+    return float(0.5 * np.sum((y[1:] + y[:-1]) * np.diff(x)))
+
+
+def compute_peak_stats(x: ArrayLike, y: ArrayLike, *, com_over: str = "index") -> PeakStats:
     """Compute max, min, cen, com and fwhm of y against x as bluesky's ``PeakStats`` does.
 
     See the module docstring for the exact definitions.
@@ -90,6 +102,9 @@ def compute_peak_stats(x: ArrayLike, y: ArrayLike) -> PeakStats:
     x, y : array_like
         Positions and readings, same length, in scan order. Pairs with a NaN
         in either are ignored.
+    com_over : {"index", "x"}
+        ``"index"`` (bluesky's definition, the default) or ``"x"`` (see
+        :func:`compute_sweep_stats`).
 
     Returns
     -------
@@ -114,8 +129,12 @@ def compute_peak_stats(x: ArrayLike, y: ArrayLike) -> PeakStats:
     with np.errstate(divide="ignore", invalid="ignore"):
         kmin = int(np.argmin(ya))
         kmax = int(np.argmax(ya))
-        index_com = np.sum(ya * np.arange(n, dtype=np.float64)) / np.sum(ya)
-        com = float(np.interp(index_com, np.arange(n), xa))
+        if com_over == "x":
+            weight = _trapezoid(ya, xa)
+            com = float(_trapezoid(ya * xa, xa) / weight) if weight != 0 else _NAN
+        else:
+            index_com = np.sum(ya * np.arange(n, dtype=np.float64)) / np.sum(ya)
+            com = float(np.interp(index_com, np.arange(n), xa))
         mid = (ya[kmax] + ya[kmin]) / 2
         crossings = _crossings(xa, ya, mid)
     cen = float(np.mean(crossings)) if crossings.size else _NAN
@@ -128,3 +147,21 @@ def compute_peak_stats(x: ArrayLike, y: ArrayLike) -> PeakStats:
         fwhm=fwhm,
         npoints=n,
     )
+
+
+def compute_sweep_stats(x: ArrayLike, y: ArrayLike) -> PeakStats:
+    """Peak statistics of one live sweep: :func:`compute_peak_stats` with com over x.
+
+    Parameters
+    ----------
+    x, y : array_like
+        The points of one sweep (x moving one way), in arrival order.
+
+    Returns
+    -------
+    PeakStats
+        max, min, cen and fwhm as bluesky defines them; com is
+        ``integral(x y dx) / integral(y dx)`` (trapezoid rule), NaN when the
+        integral of y is 0.
+    """
+    return compute_peak_stats(x, y, com_over="x")

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from chartioc.client.procstats import cpu_seconds
-from chartioc.iocs.render.style import DISCONNECTED_COLOUR, LIMIT_BOX_COLOUR, TRACE_COLOURS
+from chartioc.iocs.peakstats import compute_sweep_stats
+from chartioc.iocs.render.style import (
+    DISCONNECTED_COLOUR,
+    LIMIT_BOX_COLOUR,
+    PROBLEM_COLOUR,
+    TRACE_COLOURS,
+)
 
 from conftest import Beamline, caget_value, count_colour, run_tool, wait_until
 
@@ -75,9 +81,12 @@ def test_peak_statistics_match_a_numpy_reference(beamline):
     for target in np.linspace(-1.5, 1.5, 7):  # a scan
         bl.put("motor.VAL", float(target), prefix=bl.prefix)
     time.sleep(0.5)
-    n = int(bl.get("PeakPoints_RBV"))
-    x = np.asarray(bl.get("PairsX_RBV"))[:n]
-    y = np.asarray(bl.get("PairsY_RBV"))[:n]
+    # Sample "Each update": the statistics cover the last sweep, PairsX/Y[PeakFrom:+n]. A
+    # readback of the move to -1.5 may still arrive after Clear (another circuit): the scan
+    # then begins with a turn, and those points are left out.
+    n, first = int(bl.get("PeakPoints_RBV")), int(bl.get("PeakFrom_RBV"))
+    x = np.asarray(bl.get("PairsX_RBV"))[first : first + n]
+    y = np.asarray(bl.get("PairsY_RBV"))[first : first + n]
     assert n > 20 and len(x) == n
     # Independent reference: bluesky PeakStats definitions written out in numpy
     # (points in scan order, not sorted; crossings interpolated at half maximum).
@@ -114,6 +123,80 @@ def test_map_of_two_motors_with_their_soft_limit_box(beamline):
     bl.put("Kind", "strip")
     bl.put("Y1", f"{p}motor.RBV")
     bl.put("motor2.VAL", 0.0, prefix=p)
+
+
+def test_settings_that_cannot_draw_replace_the_frame_at_once(beamline):
+    bl = beamline
+    before = bl.uid()
+    bl.put("motor.VAL", 0.4, prefix=bl.prefix)  # a fresh strip frame to replace
+    assert wait_until(lambda: bl.uid() > before, 2.0)
+    time.sleep(0.2)
+    old_id, old = bl.uid(), bl.frame()
+    assert count_colour(old, PROBLEM_COLOUR, tol=30) == 0
+    result = run_tool("caput", "-c", f"{bl.chart}Kind", "grid")  # no Z: it cannot draw
+    assert result.returncode == 0, result.stderr
+    # within about a frame period (MaxRate 20 Hz); the deadline only bounds a failure
+    assert wait_until(lambda: bl.uid() > old_id, 2.0), "the old frame stayed published"
+    assert wait_until(lambda: count_colour(bl.frame(), PROBLEM_COLOUR, tol=30) > 200, 2.0)
+    new = bl.frame()
+    assert new.shape == old.shape and np.abs(new.astype(int) - old).max() > 100
+    h, w = new.shape[:2]
+    centre = new[h // 4 : 3 * h // 4, w // 8 : 7 * w // 8]
+    assert count_colour(centre, PROBLEM_COLOUR, tol=30) > 0.9 * count_colour(
+        new, PROBLEM_COLOUR, tol=30
+    )  # the problem box is in the middle
+    assert count_colour(new, TRACE_COLOURS[0], tol=40) == 0  # no chart left over
+    assert bl.get("Status_RBV") == "grid needs X, Y1 and Z"
+    assert caget_value(f"{bl.chart}PeakBasis_RBV") == ""
+    assert bl.put("Kind", "strip") == 1
+    assert wait_until(lambda: bl.get("Status_RBV").startswith("OK"), 3), bl.get("Status_RBV")
+    assert wait_until(lambda: count_colour(bl.frame(), PROBLEM_COLOUR, tol=30) == 0, 2.0)
+
+
+def test_live_sweep_statistics_are_those_of_the_last_sweep(beamline):
+    bl, p = beamline, beamline.prefix
+    sigma, cen = 1.0, 0.5
+    for pv, value in (("det:sigma", sigma), ("det:motor:cen", cen), ("det:noise", 0.0)):
+        assert bl.put(pv, value, prefix=p) == 1
+    assert bl.put("motor2.VAL", 0.0, prefix=p) == 1  # on the peak along motor2
+    assert bl.put("Kind", "xy") == 1
+    assert bl.put("X", f"{p}motor.RBV") == 1
+    assert bl.put("Y1", f"{p}det") == 1
+    assert bl.put("Sample", "Each update") == 1
+    assert bl.put("motor.VAL", 0.0, prefix=p) == 1
+    assert bl.put("Clear", 1) == 1
+    for target in (-3.0, 3.0, -3.0, 3.0, -3.0):  # 0 -> -3, then back and forth 4 times
+        assert bl.put("motor.VAL", target, prefix=p) == 1  # returns when the move has ended
+
+    def settled():
+        n = bl.get("PeakPoints_RBV")
+        return n > 20 and caget_value(f"{bl.chart}PeakBasis_RBV") == "last sweep" and n
+
+    n = wait_until(settled, 5.0)
+    assert n, (bl.get("PeakPoints_RBV"), caget_value(f"{bl.chart}PeakBasis_RBV"))
+    time.sleep(0.3)  # the frame after the last update
+    n, first = int(bl.get("PeakPoints_RBV")), int(bl.get("PeakFrom_RBV"))
+    x = np.asarray(bl.get("PairsX_RBV"))
+    y = np.asarray(bl.get("PairsY_RBV"))
+    sweep_x, sweep_y = x[first : first + n], y[first : first + n]
+    assert first + n == x.size  # the last sweep, 3 -> -3 ...
+    assert np.all(np.diff(sweep_x) <= 0) and sweep_x[-1] == -3.0  # ... in one direction
+    assert sweep_x[0] > 2.0  # from (next to) the far end
+    fwhm = 2 * np.sqrt(2 * np.log(2)) * sigma
+    assert bl.get("PeakCen_RBV") == pytest.approx(cen, rel=0.02)
+    assert bl.get("PeakFwhm_RBV") == pytest.approx(fwhm, rel=0.02)
+    # the PVs are the statistics of exactly those published points
+    ours = compute_sweep_stats(sweep_x, sweep_y)
+    assert bl.get("PeakCen_RBV") == pytest.approx(ours.cen, rel=1e-6)
+    assert bl.get("PeakFwhm_RBV") == pytest.approx(ours.fwhm, rel=1e-6)
+    assert bl.get("PeakCom_RBV") == pytest.approx(ours.com, rel=1e-6)
+    assert bl.get("PeakMax_RBV") == pytest.approx(ours.max[1], rel=1e-6)
+    img = bl.frame()
+    assert count_colour(img, TRACE_COLOURS[0], tol=40) > 50  # the sweep, drawn
+    bl.put("Kind", "strip")
+    bl.put("Y1", f"{p}motor.RBV")
+    bl.put("Y2", f"{p}det")
+    bl.put("motor.VAL", 0.0, prefix=p)
 
 
 def test_bad_settings_keep_the_ioc_serving(beamline):

@@ -14,12 +14,13 @@ from matplotlib.colors import Normalize
 from chartioc.iocs.chart_model import ChartSnapshot
 from chartioc.iocs.grid_cells import GridCells, grid_cells
 from chartioc.iocs.render.base import EMPTY_SERIES, Painter, data_range
-from chartioc.iocs.render.style import LABEL_SIZE, TICK_SIZE, axis_label
+from chartioc.iocs.render.style import TICK_SIZE, axis_label
 
 __all__ = ["COLORBAR_PX", "GridPainter"]
 
-#: Width of the colour bar and the gap before it, in pixels (labels come on top).
-COLORBAR_PX = (14, 10, 56)
+#: Width of the colour bar and the gap before it, in pixels (its labels go in the
+#: frame's right margin, which the layout measures).
+COLORBAR_PX = (14, 10)
 
 
 class GridPainter(Painter):
@@ -51,14 +52,17 @@ class GridPainter(Painter):
         self._banner.set_animated(True)
         self.animated.append(self._banner)
 
+    def axes_list(self) -> list[Axes]:
+        return [self.ax, self.cax]
+
     def place(self, rect: tuple[float, float, float, float]) -> None:
         """Axes and colour bar share ``rect`` (figure fractions)."""
         left, bottom, width, height = rect
         fig_w = self.ax.figure.bbox.width
-        bar, gap, labels = COLORBAR_PX
-        take = min((bar + gap + labels) / fig_w, 0.4 * width)
+        bar, gap = COLORBAR_PX
+        take = min((bar + gap) / fig_w, 0.3 * width)
         self.ax.set_position((left, bottom, width - take, height))
-        scale = take / ((bar + gap + labels) / fig_w)
+        scale = take / ((bar + gap) / fig_w)
         self.cax.set_position(
             (left + width - take + gap / fig_w * scale, bottom, bar / fig_w * scale, height)
         )
@@ -70,6 +74,7 @@ class GridPainter(Painter):
         n = min(x.size, y.size, z.size)
         self.cells = grid_cells(x[:n], y[:n], z[:n])
         cells = self.cells
+        self.has_data = bool(cells.values.size)
         if cells.values.size:
             self.xlim.update(float(cells.x_edges[0]), float(cells.x_edges[-1]))
             self.ylim.update(float(cells.y_edges[0]), float(cells.y_edges[-1]))
@@ -107,13 +112,13 @@ class GridPainter(Painter):
         xs = snap.x if snap.x is not None else EMPTY_SERIES
         ys = snap.ys[0] if snap.ys else EMPTY_SERIES
         z = snap.z if snap.z is not None else EMPTY_SERIES
-        self.ax.set_xlabel(axis_label(xs.label, xs.units), fontsize=LABEL_SIZE)
-        self.ax.set_ylabel(axis_label(ys.label, ys.units), fontsize=LABEL_SIZE)
+        self.ax.set_xlabel(axis_label(xs.label, xs.units))
+        self.ax.set_ylabel(axis_label(ys.label, ys.units))
         self.norm.vmin, self.norm.vmax = self._clim
         self.cmap_name = snap.colormap
         self._mappable.set_cmap(colormaps[snap.colormap])
         self.colorbar.update_normal(self._mappable)
-        self.colorbar.set_label(axis_label(z.label, z.units), fontsize=LABEL_SIZE)
+        self.colorbar.set_label(axis_label(z.label, z.units))
         self._rebuild_mesh(cells)
 
     def _rebuild_mesh(self, cells: GridCells) -> None:

@@ -1,7 +1,7 @@
 """Axis limits that follow the data without moving on every frame.
 
 A chart can only blit while its axes stay still. :class:`HysteresisLimits`
-grows at once when the data leaves the limits (to the data range plus a
+grows at once when the data reaches or leaves the limits (to the data range plus a
 margin, so that slowly growing data does not trigger a redraw each frame)
 and shrinks only when the data fills less than a fraction of the range.
 """
@@ -61,6 +61,11 @@ class HysteresisLimits:
         """Forget the data seen; back to :attr:`default`."""
         self._limits = None
 
+    def hold(self, lo: float, hi: float) -> tuple[float, float]:
+        """Set the limits to exactly ``(lo, hi)`` (no margin, no hysteresis)."""
+        self._limits = (lo, hi)
+        return self._limits
+
     def update(self, lo: float, hi: float) -> tuple[float, float]:
         """Take the data range ``[lo, hi]`` and return the (possibly unchanged) limits.
 
@@ -73,8 +78,8 @@ class HysteresisLimits:
         cur = self._limits
         if (
             cur is None
-            or lo < cur[0]
-            or hi > cur[1]
+            or lo <= cur[0]  # data on the edge is half hidden: grow then too
+            or hi >= cur[1]
             or (hi - lo) < self.shrink_below * (cur[1] - cur[0])
         ):
             new = padded(lo, hi, self.margin)

@@ -15,7 +15,6 @@ from chartioc.iocs.render.base import EMPTY_SERIES, Painter, aligned_xy, data_ra
 from chartioc.iocs.render.decimate import dedupe_pixels
 from chartioc.iocs.render.style import (
     CROSSHAIR_COLOUR,
-    LABEL_SIZE,
     LIMIT_BOX_COLOUR,
     TRACE_WIDTH,
     axis_label,
@@ -64,6 +63,7 @@ class MapPainter(Painter):
 
     def prepare(self, snap: ChartSnapshot) -> None:
         self._x, self._y, both = aligned_xy(snap)
+        self.has_data = bool(both.any())
         for lim, data, box in (
             (self.xlim, self._x[both], snap.x_limits),
             (self.ylim, self._y[both], snap.y_limits),
@@ -82,8 +82,8 @@ class MapPainter(Painter):
         super().apply_static(snap)
         xs = snap.x if snap.x is not None else EMPTY_SERIES
         ys = snap.ys[0] if snap.ys else EMPTY_SERIES
-        self.ax.set_xlabel(axis_label(xs.label, xs.units), fontsize=LABEL_SIZE)
-        self.ax.set_ylabel(axis_label(ys.label, ys.units), fontsize=LABEL_SIZE)
+        self.ax.set_xlabel(axis_label(xs.label, xs.units))
+        self.ax.set_ylabel(axis_label(ys.label, ys.units))
         self._apply_box(snap.x_limits, snap.y_limits)
 
     def _apply_box(self, xl: tuple[float, float] | None, yl: tuple[float, float] | None) -> None:

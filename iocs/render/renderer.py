@@ -8,6 +8,15 @@ static parts, which are then cached and restored on later frames, and the
 moving artists are drawn on top (the gallery's ``blitting.py``). A full
 redraw happens only when something static changes: chart kind, size,
 title, labels or units, axis limits, connection state.
+
+On each full redraw the decorations are fitted into the frame: the axes'
+margins are measured from the decorations' extents (tick labels, axis
+labels, title, legend, colour bar), and when they would take more than
+half the frame the painter steps down a detail level (smaller fonts, then
+no axis labels, no tick labels, no title). Every text stays inside the
+frame at every allowed size. A snapshot with a ``problem`` is drawn by
+:class:`~chartioc.iocs.render.problem.ProblemPainter`: a frame that says
+why the settings cannot draw.
 """
 
 from __future__ import annotations
@@ -20,9 +29,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from chartioc.iocs.chart_model import ChartSnapshot
-from chartioc.iocs.render.base import Painter
+from chartioc.iocs.render.base import DETAIL_LEVELS, Painter
 from chartioc.iocs.render.grid import GridPainter
+from chartioc.iocs.render.layout import PAD_PX, font_scale, line_scale
 from chartioc.iocs.render.map import MapPainter
+from chartioc.iocs.render.problem import ProblemPainter
 from chartioc.iocs.render.strip import StripPainter
 from chartioc.iocs.render.style import MARGINS_PX
 from chartioc.iocs.render.xy import XYPainter
@@ -38,7 +49,12 @@ _PAINTERS: dict[str, type[Painter]] = {
     "xy": XYPainter,
     "map": MapPainter,
     "grid": GridPainter,
+    "problem": ProblemPainter,
 }
+#: The plot area keeps at least this fraction of each side; decorations give way first.
+MIN_PLOT_FRACTION = 0.5
+#: Layout passes, beyond the detail steps, to let the margins settle.
+_LAYOUT_PASSES = 4
 
 
 def _check_size(width: int, height: int) -> tuple[int, int]:
@@ -88,6 +104,7 @@ class ChartRenderer:
         self._painter_key: tuple[str, int] | None = None
         self._static_key: object = None
         self._background: object = None
+        self._rect_px: tuple[float, float, float, float] | None = None  # left, right, top, bottom
         #: wall-clock seconds :meth:`render` took last time
         self.last_render_seconds: float = 0.0
         #: frames drawn in full (static parts included)
@@ -135,6 +152,7 @@ class ChartRenderer:
             return
         self._width, self._height = w, h
         self._figure.set_size_inches(w / self._dpi, h / self._dpi)
+        self._rect_px = None
         if self._painter is not None:
             self._painter.place(self._axes_rect())
         self.invalidate()
@@ -168,7 +186,10 @@ class ChartRenderer:
         key = painter.static_key(snap)
         canvas = self._canvas
         if self._background is None or key != self._static_key:
+            painter.scale = font_scale(self._width, self._height)
+            painter.line_scale = line_scale(self._width, self._height)
             painter.apply_static(snap)
+            self._layout(painter)
             painter.update_artists(snap)
             canvas.draw()  # animated artists are skipped here
             self._background = canvas.copy_from_bbox(self._figure.bbox)
@@ -178,10 +199,9 @@ class ChartRenderer:
             canvas.restore_region(self._background)
             painter.update_artists(snap)
             self.blits += 1
-        ax = painter.ax
         for artist in painter.animated:
             if artist.get_visible():
-                ax.draw_artist(artist)
+                self._figure.draw_artist(artist)
         frame = _rgb_copy(np.asarray(canvas.buffer_rgba()))
         if frame.shape != (self._height, self._width, 3):  # pragma: no cover - guard
             raise RuntimeError(f"canvas is {frame.shape}, expected {self._height}x{self._width}")
@@ -241,23 +261,94 @@ class ChartRenderer:
             raise RuntimeError("no frame rendered yet")
         return self._painter
 
-    def _axes_rect(self) -> tuple[float, float, float, float]:
-        """Axes position in figure fractions from the pixel margins."""
+    def _margins(self) -> tuple[float, float, float, float]:
+        """Margins (left, right, top, bottom) in pixels: the last layout's, or the defaults."""
+        if self._rect_px is not None:
+            return self._rect_px
         w, h = self._width, self._height
         left, right, top, bottom = MARGINS_PX
         # small frames: never give the margins more than 40 % of a side
-        left = min(left, 0.25 * w)
-        right = min(right, 0.05 * w)
-        top = min(top, 0.15 * h)
-        bottom = min(bottom, 0.25 * h)
+        return (
+            min(left, 0.25 * w),
+            min(right, 0.05 * w),
+            min(top, 0.15 * h),
+            min(bottom, 0.25 * h),
+        )
+
+    def _axes_rect(self, margins: tuple[float, float, float, float] | None = None):
+        """Axes position in figure fractions from pixel margins (left, right, top, bottom)."""
+        w, h = self._width, self._height
+        left, right, top, bottom = margins if margins is not None else self._margins()
         return (left / w, bottom / h, (w - left - right) / w, (h - top - bottom) / h)
 
+    def _overhang(self, painter: Painter, renderer, margins) -> tuple[float, float, float, float]:
+        """How far the decorations reach beyond the plot rectangle (left, right, top, bottom)."""
+        w, h = self._width, self._height
+        left, right, top, bottom = margins
+        x0, x1, y0, y1 = left, w - right, bottom, h - top
+        reach = [0.0, 0.0, 0.0, 0.0]
+        for ax in painter.axes_list():
+            box = ax.get_tightbbox(renderer)
+            if box is None:
+                continue
+            reach[0] = max(reach[0], x0 - box.x0)
+            reach[1] = max(reach[1], box.x1 - x1)
+            reach[2] = max(reach[2], box.y1 - y1)
+            reach[3] = max(reach[3], y0 - box.y0)
+        return reach[0], reach[1], reach[2], reach[3]
+
+    def _layout(self, painter: Painter) -> None:
+        """Margins that hold every decoration, at the most detail that leaves room to plot.
+
+        Width and height are handled apart: when the y-axis decorations leave
+        too little width, they give way (``across`` level); when the title,
+        legend and x-axis decorations leave too little height, those do
+        (``down`` level). See :meth:`Painter.set_detail`.
+        """
+        renderer = self._canvas.get_renderer()
+        w, h = self._width, self._height
+        margins = self._margins()
+        across = down = 0
+        top = DETAIL_LEVELS - 1
+        painter.begin_layout()
+        for _ in range(2 * DETAIL_LEVELS + _LAYOUT_PASSES):
+            painter.set_detail(across, down)
+            painter.place(self._axes_rect(margins))
+            painter.fit_texts(renderer, w, h)
+            reach = self._overhang(painter, renderer, margins)
+            wanted = [max(r, 0.0) + PAD_PX for r in reach]
+            wide_enough = w - wanted[0] - wanted[1] >= MIN_PLOT_FRACTION * w
+            tall_enough = h - wanted[2] - wanted[3] >= MIN_PLOT_FRACTION * h
+            if not wide_enough and across < top:
+                across += 1
+                continue
+            if not tall_enough and down < top:
+                down += 1
+                continue
+            if not wide_enough:
+                wanted[0], wanted[1] = min(wanted[0], 0.25 * w), min(wanted[1], 0.25 * w)
+            if not tall_enough:
+                wanted[2], wanted[3] = min(wanted[2], 0.25 * h), min(wanted[3], 0.25 * h)
+            # grow at once; shrink only by more than 4 px (no jitter between frames)
+            new = tuple(
+                want if want > have or want < have - 4 else have
+                for want, have in zip(wanted, margins, strict=True)
+            )
+            if new == margins:
+                break
+            margins = new  # type: ignore[assignment]
+        else:
+            painter.place(self._axes_rect(margins))
+            painter.fit_texts(renderer, w, h)
+        self._rect_px = margins
+
     def _painter_for(self, snap: ChartSnapshot) -> Painter:
+        kind = "problem" if snap.problem else snap.kind
         try:
-            cls = _PAINTERS[snap.kind]
+            cls = _PAINTERS[kind]
         except KeyError:
             raise ValueError(f"unknown chart kind {snap.kind!r}") from None
-        pkey = (snap.kind, len(snap.ys))
+        pkey = (kind, len(snap.ys))
         if self._painter is None or pkey != self._painter_key:
             self._figure.clear()
             ax = self._figure.add_axes(self._axes_rect())

@@ -16,9 +16,13 @@ __all__ = [
     "FWHM_COLOUR",
     "LIMIT_BOX_COLOUR",
     "MAX_COLOUR",
+    "MESSAGE_COLOUR",
+    "OLD_POINTS_TINT",
+    "PROBLEM_COLOUR",
     "TRACE_COLOURS",
     "axis_label",
     "hex_to_rgb",
+    "tint",
 ]
 
 #: Trace colour of series index ``i`` is ``TRACE_COLOURS[i % len(TRACE_COLOURS)]``
@@ -35,6 +39,12 @@ TRACE_COLOURS: tuple[str, ...] = (
 )
 #: Text colour of the "DISCONNECTED: <label>" banner (pure red, used nowhere else).
 DISCONNECTED_COLOUR = "#ff0000"
+#: Text and outline of the frame that says why the settings cannot draw (used nowhere else).
+PROBLEM_COLOUR = "#b0006a"
+#: Text of the centred message of a chart with nothing to draw ("waiting for data: ...").
+MESSAGE_COLOUR = "#505050"
+#: xy: points the statistics do not cover are drawn in their colour mixed with this much white.
+OLD_POINTS_TINT = 0.6
 #: xy: vertical line at ``cen`` of the peak statistics.
 CEN_COLOUR = "#2ca02c"
 #: xy: horizontal bar of width ``fwhm`` at half maximum.
@@ -65,6 +75,12 @@ def axis_label(label: str, units: str = "") -> str:
     if units and label:
         return f"{label} ({units})"
     return label or units
+
+
+def tint(colour: str, white: float) -> str:
+    """``colour`` mixed with ``white`` (0..1) parts of white, as ``"#rrggbb"``."""
+    r, g, b = (round(c + (255 - c) * white) for c in hex_to_rgb(colour))
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def hex_to_rgb(colour: str) -> tuple[int, int, int]:
