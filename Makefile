@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format bench soak clean gui-deps
+.PHONY: demo test test-unit test-system lint format bench soak clean gui-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/chartioc-demo
 
+# The whole suite: unit tests, then the system tests (real IOCs over CA) in
+# parallel workers; they mostly wait on I/O, and every IOC has ports of its own.
+WORKERS ?= 3
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/system -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The fast loop: pure logic only, no IOC (about 15 s).
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-system: $(STAMP)
+	$(PY) -m pytest tests/system -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Figures, never asserts: each script prints and saves bench/results/*.json;
 # report.py writes docs/performance.md from them. About 6 minutes.

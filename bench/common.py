@@ -95,14 +95,14 @@ def beamline(
     put_epics_tools_on_path()
     LOGS.mkdir(parents=True, exist_ok=True)
     motor = IocProcess(
-        "chartioc.iocs.motor_ioc",
+        "chartioc.iocs.motor.ioc",
         ["--prefix", prefix, "--velocity", "1", "--acceleration", "0.1", *motor_args],
         port=motor_port,
         ready_pv=f"{prefix}motor.RBV",
         log_path=LOGS / "motor-ioc.log",
     )
     chart = IocProcess(
-        "chartioc.iocs.chart_ioc",
+        "chartioc.iocs.chart.ioc",
         ["--prefix", f"{prefix}chart:", *(chart_args or [f"{prefix}motor.RBV"])],
         port=chart_port,
         ready_pv=f"{prefix}chart:image1:UniqueId_RBV",

@@ -24,11 +24,11 @@ import time
 import numpy as np
 from common import percentiles, write_result
 
-from chartioc.iocs.chart_model import ChartSnapshot, Series
-from chartioc.iocs.fit import fit_gaussian, gaussian
-from chartioc.iocs.fit_group import fit_pause
-from chartioc.iocs.peakstats import compute_peak_stats
-from chartioc.iocs.render.renderer import ChartRenderer
+from chartioc.iocs.chart.fit import fit_gaussian, gaussian
+from chartioc.iocs.chart.fit_group import fit_pause
+from chartioc.iocs.chart.model import ChartSnapshot, Series
+from chartioc.iocs.chart.peakstats import compute_peak_stats
+from chartioc.iocs.chart.render.renderer import ChartRenderer
 
 SIZES = (100, 1_000, 10_000, 100_000)
 CHART_POINTS = (10_000, 100_000)

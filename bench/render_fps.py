@@ -40,9 +40,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from chartioc.iocs.chart_model import ChartSnapshot, Series
-from chartioc.iocs.history import RingHistory
-from chartioc.iocs.render import TRACE_COLOURS, ChartRenderer
+from chartioc.iocs.chart.history import RingHistory
+from chartioc.iocs.chart.model import ChartSnapshot, Series
+from chartioc.iocs.chart.render import TRACE_COLOURS, ChartRenderer
 
 WIDTH, HEIGHT = 640, 480
 DT = 0.01  # seconds between points

@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .localca import (
+from chartioc.client.localca import (
     IocProcess,
     Repeater,
     client_environment,
@@ -25,7 +25,7 @@ from .localca import (
     free_ports,
     put_epics_tools_on_path,
 )
-from .procstats import describe, left_behind
+from chartioc.client.procstats import describe, left_behind
 
 __all__ = ["main"]
 
@@ -101,14 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("  export EPICS_CA_AUTO_ADDR_LIST=NO")
     print(f"  camonitor {motor}.RBV {motor}.running {prefix}det {chart}image1:UniqueId_RBV\n")
     motor_ioc = IocProcess(
-        "chartioc.iocs.motor_ioc",
+        "chartioc.iocs.motor.ioc",
         ["--prefix", prefix, "--velocity", "2", "--acceleration", "0.2"],
         port=motor_port,
         ready_pv=f"{motor}.RBV",
         log_path=out / "motor-ioc.log",
     )
     chart_ioc = IocProcess(
-        "chartioc.iocs.chart_ioc",
+        "chartioc.iocs.chart.ioc",
         [
             "--prefix",
             chart,

@@ -222,7 +222,7 @@ class IocProcess:
     Parameters
     ----------
     module
-        Module run with ``python -m`` (e.g. ``chartioc.iocs.motor_ioc``).
+        Module run with ``python -m`` (e.g. ``chartioc.iocs.motor.ioc``).
     args
         Command-line arguments of the IOC.
     port

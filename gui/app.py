@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from qtpy.QtCore import QTimer
     from qtpy.QtWidgets import QApplication
 
-    from .panel import ChartPanel
+    from chartioc.gui.panel import ChartPanel
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     sys.excepthook = _log_or_quit(app)

@@ -27,8 +27,8 @@ os.environ.setdefault("EPICS_CA_MAX_ARRAY_BYTES", MAX_ARRAY_BYTES)
 import epics
 from qtpy.QtCore import QObject, Qt, Signal, Slot
 
-from .frames import format_value
-from .lifetime import when_destroyed
+from chartioc.gui.frames import format_value
+from chartioc.gui.lifetime import when_destroyed
 
 __all__ = ["PVChannel", "PVEvent"]
 

@@ -23,9 +23,9 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from .channel import PVEvent
-from .dispatcher import PVDispatcher
-from .frames import format_value
+from chartioc.gui.channel import PVEvent
+from chartioc.gui.dispatcher import PVDispatcher
+from chartioc.gui.frames import format_value
 
 __all__ = ["ChartControls", "MotorControls", "parse_number"]
 

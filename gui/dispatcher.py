@@ -17,8 +17,8 @@ from typing import Any
 from qtpy import sip
 from qtpy.QtCore import QObject
 
-from .channel import PVChannel, PVEvent
-from .lifetime import when_destroyed
+from chartioc.gui.channel import PVChannel, PVEvent
+from chartioc.gui.lifetime import when_destroyed
 
 __all__ = ["PVDispatcher", "Slot"]
 

@@ -13,10 +13,10 @@ from qtpy.QtCore import Qt, QTimer
 from qtpy.QtGui import QCloseEvent
 from qtpy.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from .channel import PVEvent
-from .controls import ChartControls, MotorControls
-from .dispatcher import PVDispatcher
-from .pvimage import PVImage
+from chartioc.gui.channel import PVEvent
+from chartioc.gui.controls import ChartControls, MotorControls
+from chartioc.gui.dispatcher import PVDispatcher
+from chartioc.gui.pvimage import PVImage
 
 __all__ = ["ChartPanel"]
 

@@ -24,8 +24,8 @@ from qtpy.QtCore import QRect, Qt, QTimer, Signal
 from qtpy.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from qtpy.QtWidgets import QSizePolicy, QWidget
 
-from .channel import PVChannel, PVEvent
-from .frames import Frame, FrameAssembler, RateMeter, fit_rect
+from chartioc.gui.channel import PVChannel, PVEvent
+from chartioc.gui.frames import Frame, FrameAssembler, RateMeter, fit_rect
 
 __all__ = ["PVImage", "frame_to_qimage"]
 

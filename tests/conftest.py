@@ -46,6 +46,13 @@ def ca_repeater():
         yield repeater
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/system/ talks to real processes: mark it ``ca``."""
+    for item in items:
+        if "system" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.ca)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Fail the run if a process it started is still running (same process group)."""
     if hasattr(session.config, "workerinput"):  # an xdist worker: the controller checks
@@ -78,7 +85,7 @@ def motor_ioc(ioc_log_dir):
     """A motor IOC with a pool of motors, shared by the whole session."""
     prefix = unique_prefix("M")
     ioc = IocProcess(
-        "chartioc.iocs.motor_ioc",
+        "chartioc.iocs.motor.ioc",
         [
             "--prefix",
             prefix,
@@ -169,7 +176,7 @@ class Beamline:
         self.prefix = unique_prefix("C")
         self.chart = f"{self.prefix}chart:"
         self.motor_ioc = IocProcess(
-            "chartioc.iocs.motor_ioc",
+            "chartioc.iocs.motor.ioc",
             [
                 "--prefix",
                 self.prefix,
@@ -186,7 +193,7 @@ class Beamline:
             log_path=log_dir / f"{tag}-motor.log",
         )
         self.chart_ioc = IocProcess(
-            "chartioc.iocs.chart_ioc",
+            "chartioc.iocs.chart.ioc",
             [
                 "--prefix",
                 self.chart,

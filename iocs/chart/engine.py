@@ -1,0 +1,497 @@
+"""The chart IOC's core: configuration, histories and snapshots. Pure logic, no CA.
+
+Intake is lossless: every value update enters a history. Drawing is lossy:
+the IOC asks for a :meth:`ChartEngine.snapshot` only when something changed,
+at most at the maximum frame rate.
+
+Pairing for the ``xy``, ``map`` and ``grid`` kinds is sample-and-hold: ``xy``
+adds a point (latest X, new Y) on every Y update (the simulated detector
+posts after each motor update, so pairs line up); ``map`` adds a point
+(latest X, latest Y) on an update of either motor; ``grid`` adds a point
+(latest X, latest Y1, new Z) on every Z update. With ``sample="rest"``, xy
+and grid add a point only when :meth:`ChartEngine.take_point` is called,
+which the chart IOC does each time the motors come to rest (their ``.DMOV``
+goes to 1): one point per step of a step scan, the points a scan records.
+
+Peak statistics of the xy chart depend on how points are taken. ``At rest``
+(a step scan): every point, in arrival order, with bluesky's ``PeakStats``
+definitions. ``Each update`` (a live sweep): the points of the latest
+complete sweep only (see :mod:`~chartioc.iocs.chart.sweeps`), because statistics
+over a motor going back and forth in arrival order mean nothing. The
+snapshot says which (``peak_basis``) and where they are (``peak_range``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import matplotlib as mpl
+import numpy as np
+
+from chartioc.iocs.chart.fit import FitResult
+from chartioc.iocs.chart.history import RingHistory
+from chartioc.iocs.chart.model import CHART_KINDS, ChartKind, ChartSnapshot, PeakStats, Series
+from chartioc.iocs.chart.peakstats import compute_peak_stats, compute_sweep_stats, empty_peak_stats
+from chartioc.iocs.chart.sweeps import SweepTracker, latest_complete_sweep
+
+__all__ = [
+    "FIT_MODES",
+    "LIMITS",
+    "SAMPLE_MODES",
+    "ChartConfig",
+    "ChartEngine",
+    "ConfigError",
+    "PeakSelection",
+    "record_field",
+]
+
+#: Bounds of the numeric settings: (low, high).
+LIMITS = {
+    "width": (64, 2048),
+    "height": (64, 2048),
+    "window": (1.0, 86400.0),
+    "max_rate": (0.1, 100.0),
+}
+MAX_Y = 4
+#: Longest PV name or title: the settings are DBR_STRING PVs (40 bytes with the NUL).
+MAX_STRING = 39
+SampleMode = Literal["update", "rest"]
+#: When xy and grid take a point: on every update of Y1 (xy) or Z (grid), or
+#: each time the motors come to rest.
+SAMPLE_MODES: tuple[SampleMode, ...] = ("update", "rest")
+FitMode = Literal["off", "gaussian"]
+#: Fit of the xy chart.
+FIT_MODES: tuple[FitMode, ...] = ("off", "gaussian")
+#: What the statistics of the xy chart are computed over, per sample mode (frame and PV text).
+STATS_BASIS: dict[SampleMode, str] = {"rest": "scan points", "update": "last sweep"}
+#: Readback fields of a motor record whose record has .DMOV, .HLM, .LLM.
+_MOTOR_FIELDS = ("RBV", "VAL", "DRBV")
+
+
+def record_field(pvname: str, field_name: str) -> str | None:
+    """``BEAMLINE:m1.RBV``, ``DMOV`` -> ``BEAMLINE:m1.DMOV``; None unless a motor readback."""
+    base, dot, name = pvname.rpartition(".")
+    if not dot or name not in _MOTOR_FIELDS:
+        return None
+    return f"{base}.{field_name}"
+
+
+def _alternatives(names: tuple[str, ...]) -> str:
+    """``("a", "b", "c")`` -> ``"a, b or c"``."""
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _number(name: str, value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number") from None
+    if not math.isfinite(number):
+        raise ConfigError(f"{name} must be finite")
+    return number
+
+
+class ConfigError(ValueError):
+    """A refused configuration value; the message is short enough for a status PV."""
+
+
+@dataclass(frozen=True)
+class ChartConfig:
+    """What to draw. Validate changes with :meth:`ChartConfig.with_`."""
+
+    kind: ChartKind = "strip"
+    x: str = ""
+    ys: tuple[str, ...] = ()
+    window: float = 60.0
+    width: int = 640
+    height: int = 480
+    max_rate: float = 30.0
+    title: str = ""
+    z: str = ""  #: value PV of the grid chart
+    sample: SampleMode = "update"
+    fit: FitMode = "gaussian"
+    colormap: str = "viridis"
+    #: grid colour scale; equal low and high (the default) follow the data
+    color_low: float = 0.0
+    color_high: float = 0.0
+
+    def with_(self, **changes) -> ChartConfig:
+        """A validated copy with ``changes``; raises :class:`ConfigError`."""
+        for name, value in changes.items():
+            if name in LIMITS:
+                low, high = LIMITS[name]
+                number = _number(name, value)
+                if not low <= number <= high:
+                    raise ConfigError(f"{name} {number:g} outside {low:g}..{high:g}")
+                changes[name] = int(number) if name in ("width", "height") else number
+            elif name in ("color_low", "color_high"):
+                changes[name] = _number(name, value)
+            elif name == "kind" and value not in CHART_KINDS:
+                raise ConfigError(f"kind must be {_alternatives(CHART_KINDS)}")
+            elif name == "sample" and value not in SAMPLE_MODES:
+                raise ConfigError(f"sample must be {_alternatives(SAMPLE_MODES)}")
+            elif name == "fit" and value not in FIT_MODES:
+                raise ConfigError(f"fit must be {_alternatives(FIT_MODES)}")
+            elif name == "colormap" and value not in mpl.colormaps:
+                raise ConfigError(f"unknown colormap {str(value)[:20] or '(empty)'}")
+            elif name == "ys":
+                ys = tuple(value)
+                if len(ys) > MAX_Y:
+                    raise ConfigError(f"at most {MAX_Y} Y sources")
+                if any(len(y) > MAX_STRING for y in ys):
+                    raise ConfigError(f"PV names longer than {MAX_STRING} chars")
+                changes[name] = ys
+            elif name in ("x", "z", "title") and len(value) > MAX_STRING:
+                raise ConfigError(f"{name} longer than {MAX_STRING} chars")
+        return replace(self, **changes)
+
+    @property
+    def y1(self) -> str:
+        """The first Y source, or ''."""
+        return self.ys[0] if self.ys else ""
+
+    def sources(self) -> list[str]:
+        """Every PV this configuration needs, without blanks or repeats."""
+        if self.kind == "strip":
+            names = list(self.ys)
+        elif self.kind == "grid":
+            names = [self.x, self.y1, self.z]
+        else:
+            names = [self.x, *self.ys]
+        return list(dict.fromkeys(n for n in names if n))
+
+    def motors(self) -> list[str]:
+        """The position sources of the chart: X for xy, X and Y1 for map and grid."""
+        if self.kind == "xy":
+            return [self.x] if self.x else []
+        if self.kind in ("map", "grid"):
+            return [n for n in (self.x, self.y1) if n]
+        return []
+
+    def rest_triggers(self) -> list[str]:
+        """The ``.DMOV`` PVs that take a point with ``sample="rest"`` (xy and grid)."""
+        if self.sample != "rest" or self.kind not in ("xy", "grid"):
+            return []
+        dmovs = [record_field(m, "DMOV") for m in self.motors()]
+        return [d for d in dmovs if d]
+
+    def problem(self) -> str:
+        """Why this configuration cannot draw, or ''."""
+        ys = [y for y in self.ys if y]
+        if self.kind == "strip" and not ys:
+            return "no Y source"
+        if self.kind in ("xy", "map") and not (self.x and ys):
+            return f"{self.kind} needs X and Y1"
+        if self.kind == "grid" and not (self.x and ys and self.z):
+            return "grid needs X, Y1 and Z"
+        at_rest = self.sample == "rest" and self.kind in ("xy", "grid")
+        if at_rest and len(self.rest_triggers()) != len(self.motors()):
+            return "sample at rest needs motor .RBV"
+        return ""
+
+
+def _label(pvname: str) -> str:
+    """``BEAMLINE:motor.RBV`` -> ``motor.RBV``: the last part after the prefix."""
+    return pvname.rsplit(":", 1)[-1] or pvname
+
+
+@dataclass(frozen=True)
+class PeakSelection:
+    """Peak statistics of the xy chart and the points they are computed from.
+
+    ``start``/``stop`` index the arrays of :meth:`ChartEngine.pairs` (gaps
+    included); ``basis`` says in words which points they are.
+    """
+
+    stats: PeakStats
+    start: int
+    stop: int
+    basis: str
+
+
+@dataclass
+class _Source:
+    history: RingHistory
+    connected: bool = False
+    units: str = ""
+    precision: int = 3
+    latest: float = math.nan
+    problem: str = ""  #: why it is not charted: not a number, not found
+
+
+@dataclass
+class ChartEngine:
+    """Histories and pairing for one chart; produces :class:`ChartSnapshot` s."""
+
+    config: ChartConfig = field(default_factory=ChartConfig)
+    capacity: int = 100_000
+    updates_received: int = 0
+
+    def __post_init__(self) -> None:
+        self._sources: dict[str, _Source] = {}
+        self._pair_x = RingHistory(self.capacity)
+        self._pair_y = RingHistory(self.capacity)
+        self._pair_z = RingHistory(self.capacity)
+        self._sweeps = SweepTracker()
+        #: points added to the xy/map/grid pairs since the start
+        self.points_taken = 0
+        self.configure(self.config)
+
+    # -- configuration ---------------------------------------------------------------
+    def configure(self, config: ChartConfig) -> None:
+        """Apply a (validated) configuration; histories of kept sources survive."""
+        old = self.config
+        self.config = config
+        wanted = config.sources()
+        for name in list(self._sources):
+            if name not in wanted:
+                del self._sources[name]
+        for name in wanted:
+            self._sources.setdefault(name, _Source(RingHistory(self.capacity)))
+        pairing = ("kind", "x", "z", "sample")
+        if any(getattr(old, k) != getattr(config, k) for k in pairing) or old.y1 != config.y1:
+            self._clear_pairs()
+
+    def _clear_pairs(self) -> None:
+        for ring in (self._pair_x, self._pair_y, self._pair_z):
+            ring.clear()
+        self._sweeps.clear()
+
+    def clear(self) -> None:
+        """Forget every history and every point (the ``Clear`` PV).
+
+        Each source keeps its newest sample, if it has a value: the present
+        is still known, and a strip chart holds that value on to now (a PV
+        that does not change would otherwise vanish from the chart for good).
+        """
+        for src in self._sources.values():
+            newest = src.history.latest()
+            src.history.clear()
+            if newest is not None and math.isfinite(newest[1]) and src.connected:
+                src.history.append(*newest)
+        self._clear_pairs()
+
+    # -- intake ------------------------------------------------------------------------
+    def ingest_value(self, pvname: str, value: object, timestamp: float) -> bool:
+        """Enter one update; True when it belongs to this chart."""
+        src = self._sources.get(pvname)
+        if src is None:
+            return False
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            number = math.nan
+        self.updates_received += 1
+        src.connected = True
+        src.latest = number
+        src.history.append(timestamp, number)
+        cfg = self.config
+        if cfg.kind == "map":
+            pair = pvname in (cfg.x, cfg.y1)
+        elif cfg.sample == "update":
+            pair = pvname == (cfg.y1 if cfg.kind == "xy" else cfg.z if cfg.kind == "grid" else "")
+        else:
+            pair = False
+        if pair:
+            self.take_point(timestamp)
+        return True
+
+    def _latest(self, name: str) -> float:
+        src = self._sources.get(name)
+        return math.nan if src is None else src.latest
+
+    def take_point(self, timestamp: float) -> bool:
+        """Add a point of the latest values to the xy/map/grid pairs; True if added.
+
+        Nothing is added while a value is missing (not yet received, or lost
+        with its connection).
+        """
+        cfg = self.config
+        if cfg.kind == "strip":
+            return False
+        x, y = self._latest(cfg.x), self._latest(cfg.y1)
+        z = self._latest(cfg.z) if cfg.kind == "grid" else 0.0
+        if math.isnan(x) or math.isnan(y) or math.isnan(z):
+            return False
+        self._pair_x.append(timestamp, x)
+        self._pair_y.append(timestamp, y)
+        self._sweeps.add(x)
+        if cfg.kind == "grid":
+            self._pair_z.append(timestamp, z)
+        self.points_taken += 1
+        return True
+
+    def ingest_connection(self, pvname: str, connected: bool, timestamp: float) -> bool:
+        """A source (dis)connected: a disconnection leaves a gap in its history."""
+        src = self._sources.get(pvname)
+        if src is None:
+            return False
+        src.connected = connected
+        if not connected:
+            src.history.append_gap(timestamp)
+            src.latest = math.nan
+            if self.config.kind != "strip":
+                self._pair_x.append_gap(timestamp)
+                self._pair_y.append_gap(timestamp)
+                self._sweeps.add(math.nan)
+            if self.config.kind == "grid":
+                self._pair_z.append_gap(timestamp)
+        return True
+
+    def set_problem(self, pvname: str, problem: str) -> None:
+        """Why a source is not charted (``a string``, ``not found``), or '' (also when lost)."""
+        src = self._sources.get(pvname)
+        if src is not None:
+            src.problem = problem
+
+    def problem(self, pvname: str) -> str:
+        """What :meth:`set_problem` said of ``pvname`` ('' if nothing, or not a source)."""
+        src = self._sources.get(pvname)
+        return "" if src is None else src.problem
+
+    def set_metadata(self, pvname: str, units: str, precision: int) -> None:
+        """Units and precision of a source, for axis labels."""
+        src = self._sources.get(pvname)
+        if src is not None:
+            src.units, src.precision = units, precision
+
+    # -- state -------------------------------------------------------------------------
+    def connected_count(self) -> tuple[int, int]:
+        """(connected sources, all sources)."""
+        return sum(s.connected for s in self._sources.values()), len(self._sources)
+
+    def disconnected(self) -> list[str]:
+        """Names of the sources that are not connected."""
+        return [n for n, s in self._sources.items() if not s.connected]
+
+    def history_length(self, pvname: str) -> int:
+        """Number of samples (gaps included) held for ``pvname``."""
+        src = self._sources.get(pvname)
+        return 0 if src is None else src.history.total_appended
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The paired (x, y) points of the xy/map/grid chart, NaN gaps included."""
+        return self._pair_x.values(), self._pair_y.values()
+
+    def grid_values(self) -> np.ndarray:
+        """The Z value of each grid point, aligned with :meth:`pairs`."""
+        return self._pair_z.values()
+
+    def sweep_starts(self) -> list[int]:
+        """Indices into :meth:`pairs` where sweeps of x begin (the first is 0)."""
+        first = self._pair_x.total_appended - len(self._pair_x)
+        return [s - first for s in self._sweeps.starts(first)]
+
+    def peak_selection(self) -> PeakSelection | None:
+        """Peak statistics of the xy chart and their points; None for other kinds.
+
+        ``At rest``: every point in arrival order, bluesky's definitions.
+        ``Each update``: the latest complete sweep, com over x
+        (:func:`~chartioc.iocs.chart.peakstats.compute_sweep_stats`). With a
+        configuration problem: no points, NaN statistics.
+        """
+        cfg = self.config
+        if cfg.kind != "xy":
+            return None
+        basis = STATS_BASIS[cfg.sample]
+        if cfg.problem():
+            return PeakSelection(empty_peak_stats(), 0, 0, basis)
+        x, y = self.pairs()
+        if cfg.sample == "rest":
+            return PeakSelection(compute_peak_stats(x, y), 0, x.size, basis)
+        start, stop = latest_complete_sweep(x, self.sweep_starts())
+        return PeakSelection(compute_sweep_stats(x[start:stop], y[start:stop]), start, stop, basis)
+
+    def peak_stats(self) -> PeakStats | None:
+        """Peak statistics of the xy chart (see :meth:`peak_selection`), None for other kinds."""
+        selection = self.peak_selection()
+        return None if selection is None else selection.stats
+
+    def stats_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """The xy points the statistics (and the fit) are computed from, gaps included."""
+        x, y = self.pairs()
+        selection = self.peak_selection()
+        if selection is None:
+            return x, y
+        return x[selection.start : selection.stop], y[selection.start : selection.stop]
+
+    def message(self) -> str:
+        """What a frame with nothing to draw says: which sources have sent no value yet."""
+        cfg = self.config
+        waiting = [n for n in cfg.sources() if math.isnan(self._sources[n].latest)]
+        if waiting:
+            return f"waiting for data: {', '.join(waiting)}"
+        if cfg.kind == "strip":
+            return f"no data in the last {cfg.window:g} s"
+        if cfg.rest_triggers():
+            return "no points yet: one each time the motors stop"
+        trigger = cfg.z if cfg.kind == "grid" else cfg.y1 if cfg.kind == "xy" else "a motor"
+        return f"no points yet: one on each update of {trigger}"
+
+    def _series(self, name: str, times=None, values=None) -> Series:
+        src = self._sources[name]
+        if times is None:
+            times, values = src.history.arrays()
+        return Series(
+            name=name,
+            label=_label(name),
+            units=src.units,
+            precision=src.precision,
+            connected=src.connected,
+            problem=src.problem,
+            times=times,
+            values=values,
+        )
+
+    def snapshot(
+        self, now: float, *, x_limits=None, y_limits=None, fit: FitResult | None = None
+    ) -> ChartSnapshot:
+        """The frame to draw now; ``fit`` is the latest fit of the xy chart, if any.
+
+        A configuration that cannot draw (:meth:`ChartConfig.problem`) gives a
+        snapshot with only ``problem`` and ``title`` set.
+        """
+        cfg = self.config
+        problem = cfg.problem()
+        if problem:
+            return ChartSnapshot(
+                kind=cfg.kind, now=now, window=cfg.window, ys=(), title=cfg.title, problem=problem
+            )
+        ys = [y for y in cfg.ys if y]
+        if cfg.kind == "strip":
+            return ChartSnapshot(
+                kind="strip",
+                now=now,
+                window=cfg.window,
+                ys=tuple(self._series(y) for y in ys),
+                title=cfg.title,
+                message=self.message(),
+            )
+        times = self._pair_y.times()
+        x_values, y_values = self.pairs()
+        x = self._series(cfg.x, times, x_values)
+        y = self._series(ys[0], times, y_values)
+        z = self._series(cfg.z, times, self.grid_values()) if cfg.kind == "grid" else None
+        clim = (cfg.color_low, cfg.color_high) if cfg.color_low != cfg.color_high else None
+        selection = self.peak_selection()
+        return ChartSnapshot(
+            kind=cfg.kind,
+            now=now,
+            window=cfg.window,
+            ys=(y,),
+            x=x,
+            title=cfg.title,
+            peak=None if selection is None else selection.stats,
+            peak_range=None if selection is None else (selection.start, selection.stop),
+            peak_basis="" if selection is None else selection.basis,
+            sweeps=tuple(self.sweep_starts()[1:]) if cfg.kind == "xy" else (),
+            message=self.message(),
+            x_limits=x_limits,
+            y_limits=y_limits,
+            fit=fit if cfg.kind == "xy" else None,
+            z=z,
+            colormap=cfg.colormap,
+            color_limits=clim,
+        )
