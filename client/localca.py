@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -150,6 +151,7 @@ class Repeater:
     def __init__(self, port: int) -> None:
         self.port = port
         self.proc: subprocess.Popen | None = None
+        self._output = tempfile.TemporaryFile()  # noqa: SIM115 (its output, for an error)
 
     def start(self, timeout: float = 5.0) -> Repeater:
         """Start ``caRepeater`` and wait until it holds its UDP port."""
@@ -158,22 +160,30 @@ class Repeater:
             [epics_tool("caRepeater")],
             env=env,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while _udp_port_is_free(self.port):
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                proc = self.proc
                 self.stop()
-                raise RuntimeError(f"caRepeater did not start on UDP port {self.port}")
+                self._output.seek(0)
+                said = self._output.read().decode(errors="replace").strip()
+                raise RuntimeError(
+                    f"caRepeater did not start on UDP port {self.port}"
+                    f" (exit {proc.returncode}): {said or 'no output'}"
+                )
             time.sleep(0.02)
         return self
 
     def stop(self) -> None:
         """End the repeater (SIGTERM, then SIGKILL)."""
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
+        if proc is None:
+            return
+        if proc.poll() is not None:
             return
         proc.terminate()
         try:

@@ -64,9 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     stats = PeakStats("motor", "det")
     RunEngine({})(scan([det], motor, args.start, args.stop, args.points), stats)
 
-    deadline = time.monotonic() + 5  # the chart IOC draws and fits after the last point
+    # The chart IOC publishes its statistics with the next frame and fits in a
+    # thread of its own: wait (bounded) until both cover every point of the scan.
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if epics.caget(chart + "FitPoints_RBV", use_monitor=False) == args.points:
+        counts = [
+            epics.caget(chart + n, use_monitor=False) for n in ("PeakPoints_RBV", "FitPoints_RBV")
+        ]
+        if counts == [args.points, args.points]:
             break
         time.sleep(0.1)
 
