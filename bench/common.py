@@ -15,13 +15,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from chartioc.client.beamline import LocalBeamline
 from chartioc.client.localca import (
-    IocProcess,
     client_environment,
     free_ports,
     put_epics_tools_on_path,
@@ -62,54 +61,30 @@ def write_result(name: str, result: dict) -> Path:
     return path
 
 
-@dataclass
-class Beamline:
-    """A motor IOC and a chart IOC on ports of their own; pyepics set up to see only them."""
-
-    prefix: str
-    motor: IocProcess
-    chart: IocProcess
-
-    @property
-    def motor_pv(self) -> str:
-        """The motor record's name."""
-        return f"{self.prefix}motor"
-
-    @property
-    def chart_prefix(self) -> str:
-        """The chart IOC's prefix."""
-        return f"{self.prefix}chart:"
-
-
 @contextlib.contextmanager
 def beamline(
     chart_args: Sequence[str] = (),
     motor_args: Sequence[str] = (),
     prefix: str = "BENCH:",
     spare_ports: int = 0,
-) -> Iterator[Beamline]:
+) -> Iterator[LocalBeamline]:
     """Start both IOCs (the chart IOC strips the motor's RBV unless told otherwise)."""
     ports = free_ports(3 + spare_ports)
     motor_port, chart_port, repeater = ports[:3]
     os.environ.update(client_environment([motor_port, chart_port], repeater))
     put_epics_tools_on_path()
     LOGS.mkdir(parents=True, exist_ok=True)
-    motor = IocProcess(
-        "chartioc.iocs.motor.ioc",
-        ["--prefix", prefix, "--velocity", "1", "--acceleration", "0.1", *motor_args],
-        port=motor_port,
-        ready_pv=f"{prefix}motor.RBV",
-        log_path=LOGS / "motor-ioc.log",
+    bl = LocalBeamline(
+        prefix,
+        motor_port=motor_port,
+        chart_port=chart_port,
+        motor_args=["--velocity", "1", "--acceleration", "0.1", *motor_args],
+        chart_args=list(chart_args) or None,
+        log_dir=LOGS,
+        tag="bench",
     )
-    chart = IocProcess(
-        "chartioc.iocs.chart.ioc",
-        ["--prefix", f"{prefix}chart:", *(chart_args or [f"{prefix}motor.RBV"])],
-        port=chart_port,
-        ready_pv=f"{prefix}chart:image1:UniqueId_RBV",
-        log_path=LOGS / "chart-ioc.log",
-    )
-    with motor, chart:
-        yield Beamline(prefix, motor, chart)
+    with bl.started():
+        yield bl
 
 
 @contextlib.contextmanager

@@ -38,7 +38,7 @@ def run_count(bl, n: int, seconds: float) -> dict:
     """Measure with ``n`` subscribers for ``seconds``."""
     import epics
 
-    plugin = f"{bl.chart_prefix}image1:"
+    plugin = f"{bl.chart}image1:"
     procs = [
         subprocess.Popen(
             [sys.executable, str(HERE / "subscriber.py"), plugin, str(seconds)],
@@ -52,10 +52,18 @@ def run_count(bl, n: int, seconds: float) -> dict:
         assert proc.stdout is not None
         if proc.stdout.readline().strip() != "ready":
             raise RuntimeError("a subscriber did not connect")
-    frames_pv = f"{bl.chart_prefix}FramesRendered_RBV"
-    f0, c0, t0 = epics.caget(frames_pv, use_monitor=False), cpu_seconds(bl.chart.pid), time.time()
+    frames_pv = f"{bl.chart}FramesRendered_RBV"
+    f0, c0, t0 = (
+        epics.caget(frames_pv, use_monitor=False),
+        cpu_seconds(bl.chart_ioc.pid),
+        time.time(),
+    )
     time.sleep(seconds - 1.0)
-    f1, c1, t1 = epics.caget(frames_pv, use_monitor=False), cpu_seconds(bl.chart.pid), time.time()
+    f1, c1, t1 = (
+        epics.caget(frames_pv, use_monitor=False),
+        cpu_seconds(bl.chart_ioc.pid),
+        time.time(),
+    )
     results = []
     for proc in procs:
         out, _ = proc.communicate(timeout=seconds + 30)

@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from chartioc.gui.pvimage import PVImage
 
         app = QApplication.instance() or QApplication([])
-        widget = PVImage(bl.chart_prefix + "image1:", max_fps=args.cap)
+        widget = PVImage(bl.chart + "image1:", max_fps=args.cap)
         widget.resize(800, 600)
         widget.show()
 

@@ -39,7 +39,7 @@ def measure(bl, max_rate: float, seconds: float) -> dict:
     """Latencies (ms) of every RBV update shown within the run, at this frame-rate cap."""
     import epics
 
-    epics.caput(f"{bl.chart_prefix}MaxRate", max_rate, wait=True)
+    epics.caput(f"{bl.chart}MaxRate", max_rate, wait=True)
     lock = threading.Lock()
     updates: list[float] = []  # server stamps of RBV updates
     frames: list[tuple[float, float]] = []  # (frame stamp, arrival)
@@ -55,7 +55,7 @@ def measure(bl, max_rate: float, seconds: float) -> dict:
 
     rbv = epics.PV(f"{bl.motor_pv}.RBV", form="time", callback=on_rbv)
     data = epics.PV(
-        f"{bl.chart_prefix}image1:ArrayData", form="time", auto_monitor=True, callback=on_frame
+        f"{bl.chart}image1:ArrayData", form="time", auto_monitor=True, callback=on_frame
     )
     rbv.wait_for_connection(5)
     data.wait_for_connection(5)

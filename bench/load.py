@@ -29,7 +29,7 @@ from chartioc.client.procstats import cpu_seconds
 def idle(bl, seconds: float) -> dict:
     """CPU percent of each IOC with nothing changing."""
     time.sleep(3.0)  # start-up frames and searches settle
-    pids = {"chart": bl.chart.pid, "motor": bl.motor.pid}
+    pids = {"chart": bl.chart_ioc.pid, "motor": bl.motor_ioc.pid}
     c0, t0 = {k: cpu_seconds(p) for k, p in pids.items()}, time.monotonic()
     time.sleep(seconds)
     dt = time.monotonic() - t0
@@ -40,14 +40,14 @@ def mark(bl, frames_pv: str) -> tuple[int, float, float]:
     """(frames drawn, chart IOC CPU seconds, time) now."""
     import epics
 
-    return epics.caget(frames_pv, use_monitor=False), cpu_seconds(bl.chart.pid), time.time()
+    return epics.caget(frames_pv, use_monitor=False), cpu_seconds(bl.chart_ioc.pid), time.time()
 
 
 def reads_under_load(bl, reads: int) -> dict:
     """Scalar read latency while frames are drawn as fast as the IOC can."""
     import epics
 
-    chart = bl.chart_prefix
+    chart = bl.chart
     epics.caput(chart + "MaxRate", 100, wait=True)
     viewer = epics.PV(chart + "image1:ArrayData", auto_monitor=True)
     viewer.wait_for_connection(5)
@@ -59,7 +59,7 @@ def reads_under_load(bl, reads: int) -> dict:
         time.sleep(1.0)
         f0, c0, t0 = (
             epics.caget(frames_pv, use_monitor=False),
-            cpu_seconds(bl.chart.pid),
+            cpu_seconds(bl.chart_ioc.pid),
             time.time(),
         )
         times = []
@@ -76,7 +76,7 @@ def reads_under_load(bl, reads: int) -> dict:
             tool_times.append((time.perf_counter() - start) * 1e3)
         f1, c1, t1 = (
             epics.caget(frames_pv, use_monitor=False),
-            cpu_seconds(bl.chart.pid),
+            cpu_seconds(bl.chart_ioc.pid),
             time.time(),
         )
     viewer.disconnect()

@@ -42,13 +42,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     ) as bl:
         import epics
 
-        viewer = epics.PV(bl.chart_prefix + "image1:ArrayData", auto_monitor=True)
+        viewer = epics.PV(bl.chart + "image1:ArrayData", auto_monitor=True)
         viewer.wait_for_connection(5)
-        frames_pv = bl.chart_prefix + "FramesRendered_RBV"
+        frames_pv = bl.chart + "FramesRendered_RBV"
         with keep_moving(bl.motor_pv):
             t0 = time.monotonic()
             while (elapsed := time.monotonic() - t0) <= args.minutes * 60:
-                chart, motor = sample(bl.chart.pid), sample(bl.motor.pid)
+                chart, motor = sample(bl.chart_ioc.pid), sample(bl.motor_ioc.pid)
                 frames = epics.caget(frames_pv, use_monitor=False)
                 row = {"t": elapsed, "frames": frames, "chart": vars(chart), "motor": vars(motor)}
                 samples.append(row)

@@ -17,8 +17,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from chartioc.client.beamline import LocalBeamline
 from chartioc.client.localca import (
-    IocProcess,
     Repeater,
     client_environment,
     epics_tool,
@@ -100,32 +100,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  export EPICS_CA_ADDR_LIST='127.0.0.1:{motor_port} 127.0.0.1:{chart_port}'")
     print("  export EPICS_CA_AUTO_ADDR_LIST=NO")
     print(f"  camonitor {motor}.RBV {motor}.running {prefix}det {chart}image1:UniqueId_RBV\n")
-    motor_ioc = IocProcess(
-        "chartioc.iocs.motor.ioc",
-        ["--prefix", prefix, "--velocity", "2", "--acceleration", "0.2"],
-        port=motor_port,
-        ready_pv=f"{motor}.RBV",
-        log_path=out / "motor-ioc.log",
-    )
-    chart_ioc = IocProcess(
-        "chartioc.iocs.chart.ioc",
-        [
-            "--prefix",
-            chart,
+    beamline = LocalBeamline(
+        prefix,
+        motor_port=motor_port,
+        chart_port=chart_port,
+        motor_args=["--velocity", "2", "--acceleration", "0.2"],
+        chart_args=[
             "--kind",
             "xy",
             "--x",
             f"{motor}.RBV",
+            "--y",
             f"{prefix}det",
             "--title",
             "det vs motor (chartioc demo)",
         ],
-        port=chart_port,
-        ready_pv=f"{chart}image1:UniqueId_RBV",
-        log_path=out / "chart-ioc.log",
+        log_dir=out,
+        tag="demo",
     )
     # Our own caRepeater: the one libca would start for the panel outlives the demo.
-    with Repeater(repeater_port), motor_ioc, chart_ioc:
+    with Repeater(repeater_port), beamline.started():
         gui = subprocess.Popen(gui_command(chart, motor)) if has_display() else None
         epics.caput(f"{prefix}det:motor:cen", 0.5, wait=True, timeout=5)
         epics.caput(f"{motor}.VAL", PATTERN[0], wait=True, timeout=30)

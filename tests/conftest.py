@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chartioc.client.beamline import LocalBeamline
 from chartioc.client.localca import (
     IocProcess,
     Repeater,
@@ -169,17 +170,20 @@ def wait_until(predicate, timeout: float, step: float = 0.05):
     return predicate()
 
 
-class Beamline:
-    """A motor IOC (restartable) and a chart IOC drawing its motor and detector."""
+class Beamline(LocalBeamline):
+    """The tests' local beamline: motors ``motor``, ``motor2``, a strip of RBV and det.
+
+    The motor IOC can be stopped and started again; pyepics helpers read and
+    write the chart IOC's PVs.
+    """
 
     def __init__(self, log_dir: Path, motor_args: Sequence[str] = (), tag: str = "chart-test"):
-        self.prefix = unique_prefix("C")
-        self.chart = f"{self.prefix}chart:"
-        self.motor_ioc = IocProcess(
-            "chartioc.iocs.motor.ioc",
-            [
-                "--prefix",
-                self.prefix,
+        prefix = unique_prefix("C")
+        super().__init__(
+            prefix,
+            motor_port=EXTRA_PORT,
+            chart_port=CHART_PORT,
+            motor_args=[
                 "--motors",
                 "motor,motor2",
                 "--velocity",
@@ -188,17 +192,9 @@ class Beamline:
                 "0.05",
                 *motor_args,
             ],
-            port=EXTRA_PORT,
-            ready_pv=f"{self.prefix}motor.RBV",
-            log_path=log_dir / f"{tag}-motor.log",
-        )
-        self.chart_ioc = IocProcess(
-            "chartioc.iocs.chart.ioc",
-            [
-                "--prefix",
-                self.chart,
-                f"{self.prefix}motor.RBV",
-                f"{self.prefix}det",
+            chart_args=[
+                f"{prefix}motor.RBV",
+                f"{prefix}det",
                 "--max-rate",
                 "20",
                 "--width",
@@ -206,9 +202,8 @@ class Beamline:
                 "--height",
                 "240",
             ],
-            port=CHART_PORT,
-            ready_pv=f"{self.chart}image1:UniqueId_RBV",
-            log_path=log_dir / f"{tag}-chart.log",
+            log_dir=log_dir,
+            tag=tag,
         )
 
     @contextlib.contextmanager

@@ -48,7 +48,7 @@ def test_demo_runs_and_leaves_no_process(tmp_path):
     assert (tmp_path / "chart.png").stat().st_size > 1000
     assert (tmp_path / "panel.png").stat().st_size > 1000
     assert "FitStatus_RBV   OK" in out, out
-    for log in ("motor-ioc.log", "chart-ioc.log"):
+    for log in ("demo-motor.log", "demo-chart.log"):
         text = (tmp_path / log).read_text()
         assert "Traceback" not in text and "[W " not in text and "[E " not in text, text
     assert "Traceback" not in out, out
