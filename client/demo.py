@@ -148,10 +148,39 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def has_display() -> bool:
-    """True when a Qt window can be shown (X11 or Wayland, not forced offscreen)."""
+    """True when a Qt window can be shown (X11 or Wayland, not forced offscreen).
+
+    Qt's X11 plugin needs system libraries a minimal system lacks; when they
+    are missing, say which (and how to install them) and draw offscreen.
+    """
     if os.environ.get("QT_QPA_PLATFORM", "") == "offscreen":
         return False
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    missing = missing_qt_libraries()
+    if missing and not os.environ.get("WAYLAND_DISPLAY"):
+        print(
+            f"The panel cannot open a window: Qt's X11 plugin needs {', '.join(missing)}.\n"
+            "Install them with `make gui-deps` (Debian/Ubuntu); drawing the panel offscreen."
+        )
+        return False
+    return True
+
+
+def missing_qt_libraries() -> list[str]:
+    """System libraries that PyQt5's X11 platform plugin needs and cannot find (``ldd``)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("PyQt5")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    plugin = Path(next(iter(spec.submodule_search_locations))) / "Qt5/plugins/platforms/libqxcb.so"
+    try:
+        result = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    found = [line.split()[0] for line in result.stdout.splitlines() if "not found" in line]
+    return sorted(set(found))
 
 
 def gui_command(chart: str, motor: str, *extra: str) -> list[str]:
