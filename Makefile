@@ -45,9 +45,11 @@ soak: $(STAMP)
 	$(PY) bench/soak.py
 	$(PY) bench/report.py
 
+# ruff, then the import contracts of pyproject.toml ([tool.importlinter]), then mypy.
 lint: $(STAMP) typecheck-tree
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --cache-dir build/import-linter-cache
 	$(VENV)/bin/mypy -p chartioc
 
 # mypy cannot follow the editable install's package-dir mapping, so it reads the

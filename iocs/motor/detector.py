@@ -1,37 +1,21 @@
 """Simulated detector: a Gaussian of the motor positions, plus optional noise.
 
-``gaussian`` is pure; :func:`make_detector_group` builds the caproto group
-that serves it, with one centre PV per motor.
+The formula is :func:`chartioc.iocs.motor.gaussian.gaussian` (pure);
+:func:`make_detector_group` builds the caproto group that serves it, with one
+centre PV per motor.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from caproto.server import PVGroup, pvproperty
 
-from chartioc.iocs.motor.axis import MAX_POSITION, finite, positive, within
+from chartioc.iocs.motor.axis import MAX_POSITION, finite, positive
+from chartioc.iocs.motor.gaussian import MAX_COUNTS, check_sigma, gaussian
 
-__all__ = ["MAX_COUNTS", "SIGMA_RANGE", "gaussian", "make_detector_group"]
-
-#: Largest magnitude of amp, bkg and noise (counts): a reading always stays finite.
-MAX_COUNTS = 1e12
-#: Narrowest and widest peak (sigma, EGU of the motors): 2 sigma^2 never underflows to 0.
-SIGMA_RANGE = (1e-9, 1e9)
-
-
-def gaussian(
-    positions: Sequence[float],
-    centres: Sequence[float],
-    sigma: float,
-    amplitude: float,
-    background: float = 0.0,
-) -> float:
-    """``background + amplitude * exp(-|p - c|^2 / (2 sigma^2))`` over all axes."""
-    r2 = sum((p - c) ** 2 for p, c in zip(positions, centres, strict=True))
-    return background + amplitude * math.exp(-r2 / (2.0 * sigma * sigma))
+__all__ = ["make_detector_group"]
 
 
 def _checked_putter(check: Callable[[object], float]):
@@ -43,10 +27,6 @@ def _checked_putter(check: Callable[[object], float]):
         return number
 
     return putter
-
-
-def _sigma(value: object) -> float:
-    return within(positive(value, "sigma"), "sigma", *SIGMA_RANGE)
 
 
 class _DetectorBase(PVGroup):
@@ -84,7 +64,7 @@ class _DetectorBase(PVGroup):
         precision=4,
         units="mm",
         doc="Peak width (standard deviation), within SIGMA_RANGE",
-        put=_checked_putter(_sigma),
+        put=_checked_putter(check_sigma),
     )
     bkg = pvproperty(
         value=0.0,

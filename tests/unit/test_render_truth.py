@@ -27,7 +27,7 @@ from chartioc.iocs.chart.render.style import (
     hex_to_rgb,
     tint,
 )
-from chartioc.iocs.motor.detector import gaussian
+from chartioc.iocs.motor.gaussian import gaussian
 
 NOW = 1_700_000_000.0
 M, D, VELO = "BL:motor.RBV", "BL:det", "BL:motor.VELO"
