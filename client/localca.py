@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from chartioc.client.ca.limits import MAX_ARRAY_BYTES
+
 __all__ = [
     "IocProcess",
     "Repeater",
@@ -32,9 +34,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Big enough for a 2048 x 2048 RGB frame; for libca older than 3.16.1.
-MAX_ARRAY_BYTES = str(2048 * 2048 * 3 + 4096)
 
 
 def _load_prctl():
@@ -82,7 +81,7 @@ def client_environment(server_ports: Iterable[int], repeater_port: int | None = 
     env = {
         "EPICS_CA_ADDR_LIST": " ".join(f"127.0.0.1:{p}" for p in server_ports),
         "EPICS_CA_AUTO_ADDR_LIST": "NO",
-        "EPICS_CA_MAX_ARRAY_BYTES": MAX_ARRAY_BYTES,
+        "EPICS_CA_MAX_ARRAY_BYTES": str(MAX_ARRAY_BYTES),
         "EPICS_CA_AUTO_ARRAY_BYTES": "YES",
     }
     if repeater_port is not None:

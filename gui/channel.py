@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from chartioc.client.localca import MAX_ARRAY_BYTES
+from chartioc.client.ca.limits import MAX_ARRAY_BYTES
 
-os.environ.setdefault("EPICS_CA_MAX_ARRAY_BYTES", MAX_ARRAY_BYTES)
+os.environ.setdefault("EPICS_CA_MAX_ARRAY_BYTES", str(MAX_ARRAY_BYTES))
 
 import epics
 from qtpy.QtCore import QObject, Qt, Signal, Slot

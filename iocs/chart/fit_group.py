@@ -20,6 +20,7 @@ import numpy as np
 from caproto import AlarmSeverity, AlarmStatus, ChannelType
 from caproto.server import PVGroup, pvproperty
 
+from chartioc.client.ca.limits import MAX_STRING
 from chartioc.iocs.chart.fit import FitResult, fit_gaussian
 
 __all__ = ["FIT_STATES", "FitGroup"]
@@ -166,7 +167,7 @@ class FitGroup(PVGroup):
             # verify_value=False: caproto's alarm-limit check would reset the alarm
             await pv.write(float(value), verify_value=False, **alarm)
         await self.points.write(result.npoints)
-        await self.message.write(result.message[:39])
+        await self.message.write(result.message[:MAX_STRING])
         await self.fit_time.write(elapsed_ms)
         await self.status.write(FIT_STATES[_STATE_INDEX[result.status]])
 

@@ -14,6 +14,7 @@ import numpy as np
 from caproto import ChannelType
 from caproto.server import PVGroup, pvproperty
 
+from chartioc.client.ca.limits import MAX_FRAME_BYTES
 from chartioc.iocs.common.logs import BACKLOG_WARNING, DemoteFilter
 
 __all__ = ["COLOR_MODES", "DATA_TYPES", "ImageGroup", "to_mono"]
@@ -31,7 +32,6 @@ DATA_TYPES = (
     "Float32",
     "Float64",
 )
-MAX_SIDE = 2048
 
 _LUMA = np.array([299, 587, 114], dtype=np.uint32)
 
@@ -67,7 +67,7 @@ class ImageGroup(PVGroup):
         value=np.zeros(1, dtype=np.uint8),
         name="ArrayData",
         dtype=bytes,
-        max_length=MAX_SIDE * MAX_SIDE * 3,
+        max_length=MAX_FRAME_BYTES,
         read_only=True,
         doc="Image data, uint8",
     )

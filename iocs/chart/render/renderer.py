@@ -28,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from chartioc.client.ca.limits import FRAME_SIDES
 from chartioc.iocs.chart.model import ChartSnapshot
 from chartioc.iocs.chart.render.base import DETAIL_LEVELS, Painter
 from chartioc.iocs.chart.render.grid import GridPainter
@@ -38,11 +39,7 @@ from chartioc.iocs.chart.render.strip import StripPainter
 from chartioc.iocs.chart.render.style import MARGINS_PX
 from chartioc.iocs.chart.render.xy import XYPainter
 
-__all__ = ["MAX_SIZE", "MIN_SIZE", "ChartRenderer"]
-
-#: Smallest and largest accepted frame side, in pixels.
-MIN_SIZE = 32
-MAX_SIZE = 4096
+__all__ = ["ChartRenderer"]
 
 _PAINTERS: dict[str, type[Painter]] = {
     "strip": StripPainter,
@@ -59,8 +56,9 @@ _LAYOUT_PASSES = 4
 
 def _check_size(width: int, height: int) -> tuple[int, int]:
     w, h = int(width), int(height)
-    if not (MIN_SIZE <= w <= MAX_SIZE and MIN_SIZE <= h <= MAX_SIZE):
-        raise ValueError(f"frame size {w}x{h} outside [{MIN_SIZE}, {MAX_SIZE}]")
+    low, high = FRAME_SIDES
+    if not (low <= w <= high and low <= h <= high):
+        raise ValueError(f"frame size {w}x{h} outside [{low}, {high}]")
     return w, h
 
 
@@ -82,7 +80,7 @@ class ChartRenderer:
     Parameters
     ----------
     width, height : int
-        Frame size in pixels, each in ``[MIN_SIZE, MAX_SIZE]``.
+        Frame size in pixels, each within ``FRAME_SIDES`` (64..2048).
     dpi : float, optional
         Figure resolution; scales fonts and line widths relative to pixels.
 
@@ -145,7 +143,7 @@ class ChartRenderer:
         Raises
         ------
         ValueError
-            If a side is outside ``[MIN_SIZE, MAX_SIZE]``.
+            If a side is outside ``FRAME_SIDES``.
         """
         w, h = _check_size(width, height)
         if (w, h) == (self._width, self._height):
