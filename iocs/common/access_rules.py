@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 __all__ = ["ACTIONS", "AccessRules", "Action", "Rule", "RulesError"]
 
@@ -74,7 +74,7 @@ class AccessRules:
             pvs, hosts, users = (_patterns(f) for f in fields[1:])
             if not (pvs and hosts and users):
                 raise RulesError(f"{source}:{number}: empty pattern list")
-            rules.append(Rule(cast(Action, action), pvs, hosts, users))
+            rules.append(Rule(action, pvs, hosts, users))
         return cls(tuple(rules), source)
 
     @classmethod

@@ -24,7 +24,7 @@ _INT_RANGES = {ChannelType.INT: (-(2**15), 2**15 - 1), ChannelType.LONG: (-(2**3
 _NUMBERS = (ChannelType.DOUBLE, ChannelType.FLOAT, ChannelType.INT, ChannelType.LONG)
 
 
-def _wire_strings(data) -> list[str]:
+def _wire_strings(data: Any) -> list[str]:
     """DBR_STRING data as text (caproto hands over bytes, a str or a list of them)."""
     items = [data] if isinstance(data, bytes | bytearray | str) else list(data)
     return [
@@ -33,7 +33,7 @@ def _wire_strings(data) -> list[str]:
     ]
 
 
-def _expected(channel) -> str:
+def _expected(channel: Any) -> str:
     if channel.data_type == ChannelType.ENUM:
         return "one of " + ", ".join(channel.enum_strings)
     if channel.data_type in _INT_RANGES:
@@ -41,12 +41,12 @@ def _expected(channel) -> str:
     return "a number"
 
 
-def _guard(channel, what: str) -> None:
+def _guard(channel: Any, what: str) -> None:
     """Wrap one writable channel's ``write_from_dbr`` (and an enum's ``verify_value``)."""
     kind = channel.data_type
     write_from_dbr = channel.write_from_dbr
 
-    async def checked_write(data, data_type, metadata, *, flags=0):
+    async def checked_write(data: Any, data_type: Any, metadata: Any, *, flags: int = 0) -> Any:
         if data_type == ChannelType.STRING and kind in (*_NUMBERS, ChannelType.ENUM):
             texts = _wire_strings(data)
             if all(not text for text in texts):  # caproto would read "" as 0
@@ -80,7 +80,7 @@ def _guard(channel, what: str) -> None:
     if kind == ChannelType.ENUM:
         verify_value = channel.verify_value
 
-        async def checked_verify(value):
+        async def checked_verify(value: Any) -> Any:
             # caproto passes an unknown index on unchecked: the PV could no longer be read.
             choices = channel.enum_strings
             valid = value in choices if isinstance(value, str) else 0 <= value < len(choices)
@@ -92,7 +92,7 @@ def _guard(channel, what: str) -> None:
         channel.verify_value = checked_verify
 
 
-def _channels(pvdb: Mapping[str, object]) -> Iterator[tuple[str, object]]:
+def _channels(pvdb: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     """Every channel of ``pvdb`` once, record fields included, with its PV name."""
     seen: set[int] = set()
     for pvname, channel in pvdb.items():
@@ -105,7 +105,7 @@ def _channels(pvdb: Mapping[str, object]) -> Iterator[tuple[str, object]]:
                 yield name, target
 
 
-def guard_inputs(pvdb: Mapping[str, object], prefix: str = "") -> int:
+def guard_inputs(pvdb: Mapping[str, Any], prefix: str = "") -> int:
     """Make every writable channel of ``pvdb`` refuse malformed input with a clear reason.
 
     caproto reads an empty DBR_STRING as 0, wraps a too large integer, stores an

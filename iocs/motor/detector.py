@@ -7,7 +7,9 @@ centre PV per motor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import numpy as np
 from caproto.server import PVGroup, pvproperty
@@ -18,10 +20,14 @@ from chartioc.iocs.motor.gaussian import MAX_COUNTS, check_sigma, gaussian
 __all__ = ["make_detector_group"]
 
 
-def _checked_putter(check: Callable[[object], float]):
+#: A caproto putter: (group, channel, value) -> the value to store.
+Putter = Callable[[Any, Any, Any], Awaitable[float]]
+
+
+def _checked_putter(check: Callable[[object], float]) -> Putter:
     """A putter that stores ``check(value)`` (which raises ValueError to refuse) and recomputes."""
 
-    async def putter(group: PVGroup, instance, value):
+    async def putter(group: Any, instance: Any, value: Any) -> float:
         number = check(value)
         group.schedule_update()
         return number
@@ -86,7 +92,11 @@ class _DetectorBase(PVGroup):
     motor_names: tuple[str, ...] = ()
 
     def __init__(
-        self, *args, positions: Callable[[], Sequence[float]], seed: int | None = None, **kwargs
+        self,
+        *args: Any,
+        positions: Callable[[], Sequence[float]],
+        seed: int | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._positions = positions
@@ -116,22 +126,27 @@ class _DetectorBase(PVGroup):
         await self.det.write(self.value())
 
     @det.scan(period=0.1)
-    async def det(self, instance, async_lib):
+    async def det(self, instance: Any, async_lib: Any) -> None:
         """Refresh after parameter changes, and at 10 Hz when there is noise."""
         if self._dirty or self.noise.value > 0:
             await self.update()
+
+
+def _centre(value: object, what: str) -> float:
+    return finite(value, what, limit=MAX_POSITION)
 
 
 def make_detector_group(motor_names: Sequence[str], centre: float = 0.0) -> type[_DetectorBase]:
     """A detector group class with a ``:<motor>:cen`` PV for each motor name."""
     namespace: dict[str, object] = {"motor_names": tuple(motor_names)}
     for name in motor_names:
+        what = f"{name}:cen"
         namespace[f"cen_{name}"] = pvproperty(
             value=centre,
             name=f":{name}:cen",
             precision=4,
             units="mm",
             doc=f"Peak centre along {name}, |cen| <= MAX_POSITION",
-            put=_checked_putter(lambda v, what=f"{name}:cen": finite(v, what, limit=MAX_POSITION)),
+            put=_checked_putter(functools.partial(_centre, what=what)),
         )
     return type("DetectorGroup", (_DetectorBase,), namespace)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import Any
 
 from caproto.server import template_arg_parser
 
@@ -88,7 +89,7 @@ class MotorIOC:
         await self.detector.update()
 
 
-def parse_args(argv: Sequence[str] | None = None):
+def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Parse the command line into (IOC kwargs, caproto run kwargs)."""
     parser, split_args = template_arg_parser(
         default_prefix="BEAMLINE:",

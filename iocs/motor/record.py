@@ -133,7 +133,7 @@ class MotorGroup(MotorMotion, PVGroup):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         velocity: float = 1.0,
         acceleration: float = 0.2,
         limits: tuple[float, float] = (-10.0, 10.0),
@@ -141,7 +141,7 @@ class MotorGroup(MotorMotion, PVGroup):
         precision: int = 3,
         update_rate: float = 20.0,
         on_position: Callable[[], Awaitable[None]] | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         axis = Axis(velo=velocity, accl=acceleration, dial_low=limits[0], dial_high=limits[1])
@@ -153,7 +153,7 @@ class MotorGroup(MotorMotion, PVGroup):
 
     # -- the motion task (motion_task.py) ---------------------------------------
     @motor.startup
-    async def motor(self, instance, async_lib):
+    async def motor(self, instance: Any, async_lib: Any) -> None:
         """Publish the initial state, then run the motion loop forever."""
         f = self.fields
         for field in self.position_fields():
@@ -178,14 +178,14 @@ class MotorGroup(MotorMotion, PVGroup):
 
     # -- putters ---------------------------------------------------------------
     @motor.putter
-    async def motor(self, instance, value):
+    async def motor(self, instance: Any, value: Any) -> Any:
         """VAL: move there; the put completes when the move has ended."""
         await self.start_move(value)
         await self._wait_done()
         raise SkipWrite  # VAL was stored when the move began
 
     @motor.fields.dial_desired_value.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DVAL: move to a dial position."""
         group: MotorGroup = fields.parent.group
         await group.start_move(group.axis.to_user(finite(value, "DVAL")))
@@ -193,13 +193,13 @@ class MotorGroup(MotorMotion, PVGroup):
         raise SkipWrite
 
     @motor.fields.stop.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """STOP: any value stops the motor; the field reads 0 again afterwards."""
         await fields.parent.group.stop()
         return 0
 
     @motor.fields.stop_pause_move_go.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """SPMG: Stop and Pause decelerate to rest; Move and Go (re)start the move to VAL."""
         group: MotorGroup = fields.parent.group
         now = time.monotonic()
@@ -215,35 +215,35 @@ class MotorGroup(MotorMotion, PVGroup):
         return value
 
     @motor.fields.tweak_motor_forward.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """TWF: move forward by TWV; completes when the move ends."""
         if value:
             await fields.parent.group._tweak(+1)
         return 0
 
     @motor.fields.tweak_motor_reverse.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """TWR: move back by TWV; completes when the move ends."""
         if value:
             await fields.parent.group._tweak(-1)
         return 0
 
     @motor.fields.home_forward.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """HOMF: seek the home switch (dial 0); completes when homed."""
         if value:
             await fields.parent.group._home()
         return 0
 
     @motor.fields.home_reverse.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """HOMR: seek the home switch (dial 0); completes when homed."""
         if value:
             await fields.parent.group._home()
         return 0
 
     @motor.fields.velocity.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """VELO: slew speed, > 0, within VELO_RANGE and not above VMAX (when VMAX > 0)."""
         group: MotorGroup = fields.parent.group
         velo = within(positive(value, "VELO"), "VELO", *VELO_RANGE)
@@ -254,7 +254,7 @@ class MotorGroup(MotorMotion, PVGroup):
         return velo
 
     @motor.fields.max_velocity.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """VMAX: 0 (no maximum) or at least VELO, at most the fastest VELO."""
         vmax = finite(value, "VMAX")
         if vmax < 0 or (0 < vmax < fields.velocity.value):
@@ -262,7 +262,7 @@ class MotorGroup(MotorMotion, PVGroup):
         return within(vmax, "VMAX", 0.0, VELO_RANGE[1])
 
     @motor.fields.seconds_to_velocity.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """ACCL: seconds to reach VELO, >= 0 and <= MAX_ACCL."""
         accl = positive(value, "ACCL", allow_zero=True, limit=MAX_ACCL)
         fields.parent.group.axis.accl = accl
@@ -274,25 +274,25 @@ class MotorGroup(MotorMotion, PVGroup):
         raise SkipWrite  # _publish_limits wrote the field
 
     @motor.fields.user_high_limit.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """HLM: user high limit, not below LLM."""
         group: MotorGroup = fields.parent.group
         await group._limit_put(lambda: group.axis.set_user_limit("high", value))
 
     @motor.fields.user_low_limit.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """LLM: user low limit, not above HLM."""
         group: MotorGroup = fields.parent.group
         await group._limit_put(lambda: group.axis.set_user_limit("low", value))
 
     @motor.fields.dial_high_limit.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DHLM: dial high limit, not below DLLM."""
         group: MotorGroup = fields.parent.group
         await group._limit_put(lambda: group.axis.set_dial_limit("high", value))
 
     @motor.fields.dial_low_limit.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DLLM: dial low limit, not above DHLM."""
         group: MotorGroup = fields.parent.group
         await group._limit_put(lambda: group.axis.set_dial_limit("low", value))
@@ -305,7 +305,7 @@ class MotorGroup(MotorMotion, PVGroup):
         await self._publish_position(now)
 
     @motor.fields.user_offset.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """OFF: user offset; user = sign * dial + OFF, |OFF| <= MAX_POSITION."""
         group: MotorGroup = fields.parent.group
         group.axis.offset = finite(value, "OFF", limit=MAX_POSITION)
@@ -313,7 +313,7 @@ class MotorGroup(MotorMotion, PVGroup):
         return group.axis.offset
 
     @motor.fields.user_direction.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DIR: Pos or Neg, the sign between dial and user coordinates."""
         group: MotorGroup = fields.parent.group
         group.axis.sign = -1 if value == "Neg" else 1
@@ -321,17 +321,17 @@ class MotorGroup(MotorMotion, PVGroup):
         return value
 
     @motor.fields.tweak_step_size.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """TWV: tweak step, > 0 and <= MAX_POSITION."""
         return positive(value, "TWV", limit=MAX_POSITION)
 
     @motor.fields.motor_step_size.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """MRES: step size for the raw fields, > 0 and <= MAX_POSITION."""
         return positive(value, "MRES", limit=MAX_POSITION)
 
     @motor.fields.display_precision.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """PREC: display precision 0..15, shared by VAL, RBV and the position fields."""
         group: MotorGroup = fields.parent.group
         prec = int(value)
@@ -342,7 +342,7 @@ class MotorGroup(MotorMotion, PVGroup):
         return prec
 
     @motor.fields.engineering_units.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """EGU: engineering units (at most 7 characters), shared by the position fields."""
         group: MotorGroup = fields.parent.group
         if len(value) > MAX_UNITS:
@@ -355,7 +355,7 @@ class MotorGroup(MotorMotion, PVGroup):
         return value
 
     @motor.fields.description.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DESC: description, at most 39 characters (one DBR_STRING)."""
         if len(value) > MAX_STRING:
             raise ValueError(f"DESC must be at most {MAX_STRING} characters, not {len(value)}")

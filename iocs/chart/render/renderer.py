@@ -25,6 +25,7 @@ import time
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -273,13 +274,17 @@ class ChartRenderer:
             min(bottom, 0.25 * h),
         )
 
-    def _axes_rect(self, margins: tuple[float, float, float, float] | None = None):
+    def _axes_rect(
+        self, margins: tuple[float, float, float, float] | None = None
+    ) -> tuple[float, float, float, float]:
         """Axes position in figure fractions from pixel margins (left, right, top, bottom)."""
         w, h = self._width, self._height
         left, right, top, bottom = margins if margins is not None else self._margins()
         return (left / w, bottom / h, (w - left - right) / w, (h - top - bottom) / h)
 
-    def _overhang(self, painter: Painter, renderer, margins) -> tuple[float, float, float, float]:
+    def _overhang(
+        self, painter: Painter, renderer: RendererBase, margins: tuple[float, float, float, float]
+    ) -> tuple[float, float, float, float]:
         """How far the decorations reach beyond the plot rectangle (left, right, top, bottom)."""
         w, h = self._width, self._height
         left, right, top, bottom = margins
