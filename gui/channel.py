@@ -45,6 +45,8 @@ class PVEvent:
     enum_strs: tuple[str, ...] = ()
     timestamp: float = 0.0
     severity: int = 0
+    #: The PV's display limits (low, high), None when it has none (``form="ctrl"`` only).
+    display_limits: tuple[float, float] | None = None
 
     def text(self) -> str:
         """The value as a readout shows it: enum string, or number with precision and units."""
@@ -157,6 +159,8 @@ class PVChannel(QObject):
     def _ca_value(self, pvname: str = "", value: Any = None, **kw: Any) -> None:
         enum_strs = kw.get("enum_strs") or ()
         precision = kw.get("precision")
+        low, high = kw.get("lower_disp_limit"), kw.get("upper_disp_limit")
+        limits = (float(low), float(high)) if low is not None and high is not None else None
         event = PVEvent(
             pvname=self.pvname,
             value=value,
@@ -166,6 +170,7 @@ class PVChannel(QObject):
             enum_strs=tuple(enum_strs),
             timestamp=float(kw.get("timestamp") or time.time()),
             severity=int(kw.get("severity") or 0),
+            display_limits=limits if limits is not None and limits[0] < limits[1] else None,
         )
         self._queue(event)
 

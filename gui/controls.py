@@ -176,8 +176,7 @@ class ChartControls(_PVGroupBox):
         super().__init__(f"Chart {prefix}", dispatcher, parent)
         self.prefix = prefix
         self.kind = QComboBox()
-        self.window_box = QDoubleSpinBox()
-        self.window_box.setRange(1.0, 86400.0)
+        self.window_box = QDoubleSpinBox()  # its range: the Window PV's display limits
         self.window_box.setDecimals(1)
         self.window_box.setSuffix(" s")
         self.window_box.setKeyboardTracking(False)
@@ -245,6 +244,8 @@ class ChartControls(_PVGroupBox):
     def _on_window(self, event: PVEvent) -> None:
         if event.connected and event.value is not None and not self.window_box.hasFocus():
             self.window_box.blockSignals(True)
+            if event.display_limits is not None:
+                self.window_box.setRange(*event.display_limits)
             self.window_box.setValue(float(event.value))
             self.window_box.blockSignals(False)
 

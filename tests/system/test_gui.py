@@ -18,6 +18,7 @@ from chartioc.gui.channel import PVChannel
 from chartioc.gui.lifetime import pending_count
 from chartioc.gui.panel import ChartPanel
 from chartioc.gui.pvimage import PVImage, qimage_to_array
+from chartioc.iocs.chart.config import LIMITS
 
 from conftest import Beamline, caget_value, count_colour, run_tool
 
@@ -127,6 +128,8 @@ def test_panel_chart_controls_write_the_chart_ioc(beamline, qtbot):
     panel.show()
     qtbot.waitUntil(lambda: panel.chart.kind.count() == 4, timeout=5000)
     assert panel.motor is None
+    box = panel.chart.window_box
+    qtbot.waitUntil(lambda: (box.minimum(), box.maximum()) == LIMITS["window"], timeout=5000)
     panel.chart.window_box.setValue(30.0)
     panel.chart.window_box.editingFinished.emit()
     qtbot.waitUntil(lambda: bl.get("Window") == 30.0, timeout=5000)
