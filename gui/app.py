@@ -13,8 +13,14 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Qt is imported in main(), after the environment is set
+    from qtpy.QtCore import QCoreApplication
+    from qtpy.QtWidgets import QWidget
 
 __all__ = ["main", "parse_args", "save_screenshot", "stop_on_signals"]
 
@@ -39,7 +45,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def save_screenshot(widget, path: Path) -> Path:
+def save_screenshot(widget: QWidget, path: Path) -> Path:
     """Write ``widget.grab()`` to ``path`` as PNG; return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not widget.grab().save(str(path), "PNG"):
@@ -47,13 +53,13 @@ def save_screenshot(widget, path: Path) -> Path:
     return path
 
 
-def _log_or_quit(app):
+def _log_or_quit(app: QCoreApplication) -> Callable[..., None]:
     """An excepthook: an exception escaping a Qt slot would abort PyQt5; log it and go on.
 
     Ctrl-C that reaches Python inside a slot is a request to stop, not an error.
     """
 
-    def hook(kind, value, tb) -> None:
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             app.quit()
         else:
@@ -62,7 +68,7 @@ def _log_or_quit(app):
     return hook
 
 
-def stop_on_signals(app) -> None:
+def stop_on_signals(app: QCoreApplication) -> None:
     """Quit ``app`` on Ctrl-C (SIGINT) and SIGTERM.
 
     Python runs signal handlers only when the interpreter has control, which

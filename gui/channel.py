@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from chartioc.client.localca import MAX_ARRAY_BYTES
+from chartioc.client.ca.limits import MAX_ARRAY_BYTES
 
-os.environ.setdefault("EPICS_CA_MAX_ARRAY_BYTES", MAX_ARRAY_BYTES)
+os.environ.setdefault("EPICS_CA_MAX_ARRAY_BYTES", str(MAX_ARRAY_BYTES))
 
 import epics
 from qtpy.QtCore import QObject, Qt, Signal, Slot
@@ -45,6 +45,8 @@ class PVEvent:
     enum_strs: tuple[str, ...] = ()
     timestamp: float = 0.0
     severity: int = 0
+    #: The PV's display limits (low, high), None when it has none (``form="ctrl"`` only).
+    display_limits: tuple[float, float] | None = None
 
     def text(self) -> str:
         """The value as a readout shows it: enum string, or number with precision and units."""
@@ -70,11 +72,12 @@ class _Relay(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.channels: dict[int, PVChannel] = {}
-        self.wake.connect(self._drain, Qt.QueuedConnection)
+        # PyQt5's stubs leave out connect's connection type
+        self.wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)  # type: ignore[call-arg]
 
     @Slot(object)
-    def _drain(self, key: object) -> None:
-        channel = self.channels.get(key)  # type: ignore[arg-type]
+    def _drain(self, key: int) -> None:
+        channel = self.channels.get(key)
         if channel is not None:
             channel._drain()
 
@@ -156,6 +159,8 @@ class PVChannel(QObject):
     def _ca_value(self, pvname: str = "", value: Any = None, **kw: Any) -> None:
         enum_strs = kw.get("enum_strs") or ()
         precision = kw.get("precision")
+        low, high = kw.get("lower_disp_limit"), kw.get("upper_disp_limit")
+        limits = (float(low), float(high)) if low is not None and high is not None else None
         event = PVEvent(
             pvname=self.pvname,
             value=value,
@@ -165,6 +170,7 @@ class PVChannel(QObject):
             enum_strs=tuple(enum_strs),
             timestamp=float(kw.get("timestamp") or time.time()),
             severity=int(kw.get("severity") or 0),
+            display_limits=limits if limits is not None and limits[0] < limits[1] else None,
         )
         self._queue(event)
 

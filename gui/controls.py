@@ -9,6 +9,7 @@ destroyed.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import (
@@ -79,7 +80,7 @@ class MotorControls(_PVGroupBox):
         font.setPointSize(font.pointSize() + 6)
         font.setBold(True)
         self.rbv.setFont(font)
-        self.rbv.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.rbv.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.target = QLineEdit()
         self.target.setPlaceholderText("target, Enter to move")
         self.move_button = QPushButton("Move")
@@ -96,7 +97,7 @@ class MotorControls(_PVGroupBox):
         target_row.addWidget(self.move_button)
         tweak_row = QHBoxLayout()
         tweak_row.addWidget(self.tweak_minus)
-        tweak_row.addWidget(self.twv, 1, Qt.AlignCenter)
+        tweak_row.addWidget(self.twv, 1, Qt.AlignmentFlag.AlignCenter)
         tweak_row.addWidget(self.tweak_plus)
         form = QFormLayout(self)
         form.addRow("Readback", self.rbv)
@@ -175,11 +176,10 @@ class ChartControls(_PVGroupBox):
         super().__init__(f"Chart {prefix}", dispatcher, parent)
         self.prefix = prefix
         self.kind = QComboBox()
-        self.window = QDoubleSpinBox()
-        self.window.setRange(1.0, 86400.0)
-        self.window.setDecimals(1)
-        self.window.setSuffix(" s")
-        self.window.setKeyboardTracking(False)
+        self.window_box = QDoubleSpinBox()  # its range: the Window PV's display limits
+        self.window_box.setDecimals(1)
+        self.window_box.setSuffix(" s")
+        self.window_box.setKeyboardTracking(False)
         self.clear_button = QPushButton("Clear")
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
@@ -192,14 +192,14 @@ class ChartControls(_PVGroupBox):
         buttons.addWidget(self.pause_button)
         form = QFormLayout(self)
         form.addRow("Kind", self.kind)
-        form.addRow("Window", self.window)
+        form.addRow("Window", self.window_box)
         form.addRow(buttons)
         form.addRow("Status", self.status)
         form.addRow("Fit", self.fit)
 
         self.kind.activated.connect(lambda index: self._put(prefix + "Kind", index))
-        self.window.editingFinished.connect(
-            lambda: self._put(prefix + "Window", self.window.value())
+        self.window_box.editingFinished.connect(
+            lambda: self._put(prefix + "Window", self.window_box.value())
         )
         self.clear_button.clicked.connect(lambda: self._put(prefix + "Clear", 1))
         self.pause_button.clicked.connect(lambda on: self._put(prefix + "Pause", int(on)))
@@ -214,7 +214,7 @@ class ChartControls(_PVGroupBox):
         for key, suffix in FIT_PVS.items():
             dispatcher.connect_slot(self._fit_slot(key), prefix + suffix)
 
-    def _fit_slot(self, key: str):
+    def _fit_slot(self, key: str) -> Callable[[PVEvent], None]:
         def on_fit(event: PVEvent) -> None:
             self._fit[key] = event.text() if event.connected else ""
             self._show_fit()
@@ -242,10 +242,12 @@ class ChartControls(_PVGroupBox):
         self.kind.setCurrentIndex(int(event.value))
 
     def _on_window(self, event: PVEvent) -> None:
-        if event.connected and event.value is not None and not self.window.hasFocus():
-            self.window.blockSignals(True)
-            self.window.setValue(float(event.value))
-            self.window.blockSignals(False)
+        if event.connected and event.value is not None and not self.window_box.hasFocus():
+            self.window_box.blockSignals(True)
+            if event.display_limits is not None:
+                self.window_box.setRange(*event.display_limits)
+            self.window_box.setValue(float(event.value))
+            self.window_box.blockSignals(False)
 
     def _on_pause(self, event: PVEvent) -> None:
         if event.connected and event.value is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
 from qtpy import sip
 from qtpy.QtCore import QObject, Slot
@@ -21,13 +22,17 @@ __all__ = ["pending_count", "when_destroyed"]
 log = logging.getLogger(__name__)
 
 
+#: sip's stubs say ``unwrapinstance`` returns None; it returns the C++ object's address.
+_address = cast(Callable[[QObject], int], sip.unwrapinstance)
+
+
 class _Reaper(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.callbacks: dict[int, list[Callable[[], None]]] = {}
 
     def watch(self, obj: QObject, callback: Callable[[], None]) -> None:
-        key = sip.unwrapinstance(obj)
+        key = _address(obj)
         if key not in self.callbacks:
             self.callbacks[key] = []
             obj.destroyed.connect(self.on_destroyed)
@@ -35,7 +40,7 @@ class _Reaper(QObject):
 
     @Slot(QObject)
     def on_destroyed(self, obj: QObject) -> None:
-        for callback in self.callbacks.pop(sip.unwrapinstance(obj), []):
+        for callback in self.callbacks.pop(_address(obj), []):
             try:
                 callback()
             except Exception:  # clean-up must go on for the other callbacks

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from qtpy.QtCore import Qt, QTimer
 from qtpy.QtGui import QCloseEvent
-from qtpy.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QStatusBar, QVBoxLayout, QWidget
 
 from chartioc.gui.channel import PVEvent
 from chartioc.gui.controls import ChartControls, MotorControls
@@ -49,7 +49,7 @@ class ChartPanel(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setAttribute(Qt.WA_DeleteOnClose)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(f"chartioc: {chart}{image}")
         self.dispatcher = PVDispatcher(self)
         self.image = PVImage(chart + image, max_fps=max_fps)
@@ -74,7 +74,7 @@ class ChartPanel(QMainWindow):
         self.frame_label = QLabel("frame —")
         self.rate_label = QLabel("— fps")
         self.age_label = QLabel("age —")
-        bar = self.statusBar()
+        bar = self._status_bar()
         for label in (self.connection_label, self.frame_label, self.rate_label, self.age_label):
             bar.addPermanentWidget(label)
         self.image.connectionChanged.connect(self._refresh_status)
@@ -85,12 +85,18 @@ class ChartPanel(QMainWindow):
         self._status_timer.start()
         self.resize(1000, 560)
 
+    def _status_bar(self) -> QStatusBar:
+        bar = self.statusBar()  # a QMainWindow makes one when asked: never None
+        if bar is None:
+            raise RuntimeError("no status bar")
+        return bar
+
     def _on_unique_id(self, event: PVEvent) -> None:
         if event.connected and event.value is not None:
             self.frame_id = int(event.value)
 
     def _show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, MESSAGE_MS)
+        self._status_bar().showMessage(text, MESSAGE_MS)
 
     def _refresh_status(self, *_: object) -> None:
         if self.image.connected:
@@ -119,7 +125,7 @@ class ChartPanel(QMainWindow):
         self.dispatcher.disconnect_all()
         self.image.close_pvs()
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def closeEvent(self, event: QCloseEvent | None) -> None:
         """Closing the window ends its subscriptions."""
         self.close_pvs()
         super().closeEvent(event)

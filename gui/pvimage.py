@@ -38,9 +38,10 @@ def frame_to_qimage(pixels: np.ndarray) -> QImage:
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
     h, w = pixels.shape[:2]
     if pixels.ndim == 3:
-        image = QImage(pixels.data, w, h, 3 * w, QImage.Format_RGB888)
+        # PyQt5 takes any buffer; its stubs name bytes and sip.voidptr only
+        image = QImage(pixels.data, w, h, 3 * w, QImage.Format_RGB888)  # type: ignore[call-overload]
     else:
-        image = QImage(pixels.data, w, h, w, QImage.Format_Grayscale8)
+        image = QImage(pixels.data, w, h, w, QImage.Format_Grayscale8)  # type: ignore[call-overload]
     return image.copy()  # own the bytes: the array may go away
 
 
@@ -49,8 +50,11 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     w, h = image.width(), image.height()
     channels = 3 if image.format() == QImage.Format_RGB888 else 1
     ptr = image.constBits()
+    if ptr is None:  # a null image
+        return np.zeros((h, w, 3) if channels == 3 else (h, w), dtype=np.uint8)
     ptr.setsize(image.bytesPerLine() * h)
-    rows = np.frombuffer(ptr, dtype=np.uint8).reshape(h, image.bytesPerLine())
+    # a sip.voidptr is a buffer; numpy's stubs do not know it
+    rows = np.frombuffer(ptr, dtype=np.uint8).reshape(h, image.bytesPerLine())  # type: ignore[call-overload]
     out = rows[:, : w * channels].copy()
     return out.reshape(h, w, 3) if channels == 3 else out.reshape(h, w)
 
@@ -95,7 +99,7 @@ class PVImage(QWidget):
         self._rate = RateMeter()
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
         self._channels: list[PVChannel] = []
         data = self._channel("ArrayData", form="time")
@@ -109,7 +113,7 @@ class PVImage(QWidget):
 
         self._timer = QTimer(self)
         # Precise and rounded up: a coarse QTimer may fire up to 5 % early.
-        self._timer.setTimerType(Qt.PreciseTimer)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(max(1, math.ceil(1000.0 / max_fps)))
         self._timer.timeout.connect(self._repaint_if_new)
         self._timer.start()
@@ -183,7 +187,7 @@ class PVImage(QWidget):
 
     # --- painting ---------------------------------------------------------------------
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def paintEvent(self, event: QPaintEvent | None) -> None:
         """Draw the newest frame scaled with its aspect kept, and any overlay."""
         if self._dirty and self._frame is not None:
             self._image = frame_to_qimage(self._frame.pixels)
@@ -207,7 +211,9 @@ class PVImage(QWidget):
             font.setBold(True)
             painter.setFont(font)
             painter.setPen(_OVERLAY_TEXT if not self.connected else QColor(220, 220, 220))
-            painter.drawText(self.rect(), Qt.AlignCenter | Qt.TextWordWrap, message)
+            painter.drawText(
+                self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, message
+            )
         painter.end()
 
     def _overlay_text(self) -> str:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 from caproto import AlarmSeverity, AlarmStatus, ChannelType
 from caproto.server import PVGroup, pvproperty
 
+from chartioc.client.ca.limits import MAX_STRING
 from chartioc.iocs.chart.fit import FitResult, fit_gaussian
 
 __all__ = ["FIT_STATES", "FitGroup"]
@@ -45,7 +47,7 @@ def fit_pause(elapsed: float) -> float:
 Points = Callable[[], tuple[np.ndarray, np.ndarray] | None]
 
 
-def _param(name: str, doc: str):
+def _param(name: str, doc: str) -> Any:
     # One alarm for the parameters, apart from the status PVs (caproto shares an
     # alarm per alarm_group).
     return pvproperty(
@@ -97,7 +99,7 @@ class FitGroup(PVGroup):
         doc="Duration of the last fit",
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.result: FitResult | None = None
         self._stale = asyncio.Event()
@@ -120,7 +122,7 @@ class FitGroup(PVGroup):
             self.result = None
         self._stale.set()
 
-    async def run(self, sleep) -> None:
+    async def run(self, sleep: Callable[[float], Awaitable[object]]) -> None:
         """Fit whenever the points changed, paced by :func:`fit_pause`; forever."""
         loop = asyncio.get_running_loop()
         next_start = 0.0
@@ -166,7 +168,7 @@ class FitGroup(PVGroup):
             # verify_value=False: caproto's alarm-limit check would reset the alarm
             await pv.write(float(value), verify_value=False, **alarm)
         await self.points.write(result.npoints)
-        await self.message.write(result.message[:39])
+        await self.message.write(result.message[:MAX_STRING])
         await self.fit_time.write(elapsed_ms)
         await self.status.write(FIT_STATES[_STATE_INDEX[result.status]])
 

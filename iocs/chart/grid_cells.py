@@ -42,7 +42,8 @@ class GridCells:
     @property
     def shape(self) -> tuple[int, int]:
         """``(rows, columns)`` = (cells along y, cells along x)."""
-        return self.values.shape  # type: ignore[return-value]
+        rows, columns = self.values.shape
+        return rows, columns
 
 
 def _edges(centres: np.ndarray) -> np.ndarray:

@@ -9,11 +9,13 @@ Its length is fixed when the IOC starts: sized for the largest allowed frame.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 from caproto import ChannelType
 from caproto.server import PVGroup, pvproperty
 
+from chartioc.client.ca.limits import MAX_FRAME_BYTES
 from chartioc.iocs.common.logs import BACKLOG_WARNING, DemoteFilter
 
 __all__ = ["COLOR_MODES", "DATA_TYPES", "ImageGroup", "to_mono"]
@@ -31,7 +33,6 @@ DATA_TYPES = (
     "Float32",
     "Float64",
 )
-MAX_SIDE = 2048
 
 _LUMA = np.array([299, 587, 114], dtype=np.uint32)
 
@@ -41,7 +42,7 @@ def to_mono(rgb: np.ndarray) -> np.ndarray:
     return ((rgb.astype(np.uint32) @ _LUMA + 500) // 1000).astype(np.uint8)
 
 
-def _ro_int(name: str, doc: str, value: int = 0):
+def _ro_int(name: str, doc: str, value: int = 0) -> Any:
     return pvproperty(value=value, name=name, dtype=ChannelType.LONG, read_only=True, doc=doc)
 
 
@@ -67,7 +68,7 @@ class ImageGroup(PVGroup):
         value=np.zeros(1, dtype=np.uint8),
         name="ArrayData",
         dtype=bytes,
-        max_length=MAX_SIDE * MAX_SIDE * 3,
+        max_length=MAX_FRAME_BYTES,
         read_only=True,
         doc="Image data, uint8",
     )
@@ -124,7 +125,7 @@ class ImageGroup(PVGroup):
         doc="Port name",
     )
 
-    def __init__(self, *args, mode: str = "RGB1", **kwargs) -> None:
+    def __init__(self, *args: Any, mode: str = "RGB1", **kwargs: Any) -> None:
         if mode not in ("RGB1", "Mono"):
             raise ValueError(f"mode must be RGB1 or Mono, not {mode!r}")
         super().__init__(*args, **kwargs)
@@ -140,7 +141,7 @@ class ImageGroup(PVGroup):
         super()._create_pvdb()
 
     @color_mode.startup
-    async def color_mode(self, instance, async_lib):
+    async def color_mode(self, instance: Any, async_lib: Any) -> None:
         """Publish the colour mode and the dimension count."""
         await instance.write(self.mode)
         await self.ndimensions.write(3 if self.mode == "RGB1" else 2)

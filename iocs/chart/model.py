@@ -14,11 +14,16 @@ import numpy as np
 if TYPE_CHECKING:
     from chartioc.iocs.chart.fit import FitResult
 
-__all__ = ["CHART_KINDS", "ChartKind", "ChartSnapshot", "PeakStats", "Series"]
+__all__ = ["CHART_KINDS", "ChartKind", "ChartSnapshot", "PeakStats", "Series", "label"]
 
 ChartKind = Literal["strip", "xy", "map", "grid"]
 #: Chart kinds in the order of the chart IOC's ``Kind`` enum PV.
 CHART_KINDS: tuple[ChartKind, ...] = ("strip", "xy", "map", "grid")
+
+
+def label(pvname: str) -> str:
+    """``BEAMLINE:motor.RBV`` -> ``motor.RBV``: the last part after the prefix."""
+    return pvname.rsplit(":", 1)[-1] or pvname
 
 
 @dataclass(frozen=True)

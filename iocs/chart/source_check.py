@@ -17,22 +17,13 @@ as StripTool chart an enum). Refused, with a reason a person can read:
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from caproto import ChannelType
+from enum import Enum
 
 __all__ = ["NUMERIC_TYPES", "SourceRefusal", "source_problem"]
 
-#: Native types whose scalar value is charted (an enum as its index).
-NUMERIC_TYPES = frozenset(
-    {
-        ChannelType.DOUBLE,
-        ChannelType.FLOAT,
-        ChannelType.LONG,
-        ChannelType.INT,
-        ChannelType.CHAR,  # a type a source may have (no PV is made here)
-        ChannelType.ENUM,
-    }
-)
+#: Native DBR types, by name, whose scalar value is charted (an enum as its index).
+#: Names, not caproto's ``ChannelType``: this module imports no Channel Access library.
+NUMERIC_TYPES = frozenset({"DOUBLE", "FLOAT", "LONG", "INT", "CHAR", "ENUM"})
 
 
 @dataclass(frozen=True)
@@ -47,7 +38,7 @@ def _elements(count: int) -> str:
     return f"{count:,} elements".replace(",", " ") if count >= 10_000 else f"{count} elements"
 
 
-def source_problem(pvname: str, data_type: ChannelType, count: int) -> SourceRefusal | None:
+def source_problem(pvname: str, data_type: Enum | str, count: int) -> SourceRefusal | None:
     """Why ``pvname`` (native ``data_type``, ``count`` elements) cannot be charted, or None.
 
     Parameters
@@ -55,7 +46,8 @@ def source_problem(pvname: str, data_type: ChannelType, count: int) -> SourceRef
     pvname
         The PV's name; a DBR_CHAR array named ``...ArrayData`` is called an image.
     data_type
-        The native DBR type the server announced (``ChannelType.DOUBLE``, ...).
+        The native DBR type the server announced: caproto's ``ChannelType.DOUBLE``
+        (any enum member named for the type) or its name, ``"DOUBLE"``.
     count
         The native element count (1 for a scalar).
 
@@ -64,12 +56,13 @@ def source_problem(pvname: str, data_type: ChannelType, count: int) -> SourceRef
     SourceRefusal or None
         None when the PV is a numeric scalar (an enum included).
     """
-    if data_type == ChannelType.STRING:
+    name = data_type if isinstance(data_type, str) else data_type.name
+    if name == "STRING":
         return SourceRefusal("a string, not a number", "a string")
-    if data_type not in NUMERIC_TYPES:
-        return SourceRefusal(f"DBR type {data_type.name}, not a number", data_type.name)
+    if name not in NUMERIC_TYPES:
+        return SourceRefusal(f"DBR type {name}, not a number", name)
     if count > 1:
-        if data_type == ChannelType.CHAR:  # a source's type, not a PV of ours
+        if name == "CHAR":  # a source's type, not a PV of ours
             if pvname.endswith("ArrayData"):
                 return SourceRefusal(f"an image ({_elements(count)}), not a number", "an image")
             return SourceRefusal(f"a char array ({_elements(count)}), not a number", "an array")

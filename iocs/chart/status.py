@@ -25,8 +25,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from chartioc.iocs.chart.engine import MAX_STRING
-from chartioc.iocs.chart.engine import _label as label
+from chartioc.client.ca.limits import MAX_STRING
+from chartioc.iocs.chart.model import label
 
 __all__ = [
     "MESSAGE_LENGTH",

@@ -14,11 +14,12 @@ cancellation.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 __all__ = ["apply"]
 
 
-async def _get_from_sub_queue(self, timeout: float | None = None):
+async def _get_from_sub_queue(self: Any, timeout: float | None = None) -> Any:
     """The next subscription update, or None after ``timeout`` s; cancellation propagates."""
     if hasattr(asyncio, "timeout"):  # Python 3.11+
         try:
@@ -42,4 +43,4 @@ def apply() -> None:
     """Install the fix on caproto's asyncio ``VirtualCircuit`` (idempotent)."""
     from caproto.asyncio.server import VirtualCircuit
 
-    VirtualCircuit.get_from_sub_queue = _get_from_sub_queue  # type: ignore[method-assign]
+    VirtualCircuit.get_from_sub_queue = _get_from_sub_queue

@@ -41,7 +41,8 @@ class RefusedWriteFilter(logging.Filter):
         """Always keep the record; shorten it when it is a refused write."""
         if str(record.msg).startswith(_PREFIX) and record.exc_info:
             exc = record.exc_info[1]
-            user, host = (record.args or ("?", "?", None))[:2]  # type: ignore[index]
+            args = record.args if isinstance(record.args, tuple) and record.args else ("?", "?")
+            user, host = args[:2]
             record.msg = "refused write by %s (%s): %s"
             record.args = (user, host, refusal_reason(exc) if exc else "?")
             record.exc_info = None

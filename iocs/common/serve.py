@@ -26,7 +26,8 @@ import ipaddress
 import logging
 import os
 import sys
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from typing import Any
 
 from chartioc.iocs.common import caproto_fixes
 from chartioc.iocs.common.logs import quiet_noise, quiet_refused_writes
@@ -87,7 +88,7 @@ def beacon_environment(env: Mapping[str, str], interfaces: Sequence[str]) -> dic
     return updates
 
 
-def _loopback_context_class():
+def _loopback_context_class() -> type:
     """caproto's asyncio server ``Context`` that also hears loopback broadcasts."""
     from caproto.asyncio.server import Context
     from caproto.asyncio.utils import _create_udp_socket, _DatagramProtocol
@@ -100,11 +101,11 @@ def _loopback_context_class():
         (clients take the server's address from the reply's source).
         """
 
-        def __init__(self, pvdb, interfaces=None) -> None:
+        def __init__(self, pvdb: Mapping[str, Any], interfaces: Any = None) -> None:
             super().__init__(pvdb, interfaces)
             self._broadcast_transports: dict[str, asyncio.BaseTransport] = {}
 
-        async def _create_broadcaster_transport(self, interface):
+        async def _create_broadcaster_transport(self, interface: str) -> None:
             await super()._create_broadcaster_transport(interface)
             if not is_loopback(interface) or LOOPBACK_BROADCAST in self._broadcast_transports:
                 return
@@ -123,7 +124,7 @@ def _loopback_context_class():
                 "also listening for searches on %s:%d", LOOPBACK_BROADCAST, self.ca_server_port
             )
 
-        async def run(self, *args, **kwargs):
+        async def run(self, *args: Any, **kwargs: Any) -> Any:
             try:
                 return await super().run(*args, **kwargs)
             finally:
@@ -133,7 +134,7 @@ def _loopback_context_class():
     return LoopbackContext
 
 
-def pv_names(pvdb: Mapping) -> list[str]:
+def pv_names(pvdb: Mapping[str, Any]) -> list[str]:
     """Every name a client can use: the PVs and, for records, their fields (``NAME.RBV``)."""
     names = []
     for name, data in pvdb.items():
@@ -161,11 +162,11 @@ def log_to_console(verbose: int = 0) -> None:
 
 
 def serve(
-    pvdb: Mapping,
+    pvdb: Mapping[str, Any],
     *,
     interfaces: Iterable[str] | None = None,
     log_pv_names: bool = False,
-    startup_hook=None,
+    startup_hook: Callable[..., Any] | None = None,
     verbose: int = 0,
     environ: MutableMapping[str, str] | None = None,
 ) -> None:

@@ -1,52 +1,38 @@
 """Simulated detector: a Gaussian of the motor positions, plus optional noise.
 
-``gaussian`` is pure; :func:`make_detector_group` builds the caproto group
-that serves it, with one centre PV per motor.
+The formula is :func:`chartioc.iocs.motor.gaussian.gaussian` (pure);
+:func:`make_detector_group` builds the caproto group that serves it, with one
+centre PV per motor.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import numpy as np
 from caproto.server import PVGroup, pvproperty
 
-from chartioc.iocs.motor.axis import MAX_POSITION, finite, positive, within
+from chartioc.iocs.motor.axis import MAX_POSITION, finite, positive
+from chartioc.iocs.motor.gaussian import MAX_COUNTS, check_sigma, gaussian
 
-__all__ = ["MAX_COUNTS", "SIGMA_RANGE", "gaussian", "make_detector_group"]
-
-#: Largest magnitude of amp, bkg and noise (counts): a reading always stays finite.
-MAX_COUNTS = 1e12
-#: Narrowest and widest peak (sigma, EGU of the motors): 2 sigma^2 never underflows to 0.
-SIGMA_RANGE = (1e-9, 1e9)
+__all__ = ["make_detector_group"]
 
 
-def gaussian(
-    positions: Sequence[float],
-    centres: Sequence[float],
-    sigma: float,
-    amplitude: float,
-    background: float = 0.0,
-) -> float:
-    """``background + amplitude * exp(-|p - c|^2 / (2 sigma^2))`` over all axes."""
-    r2 = sum((p - c) ** 2 for p, c in zip(positions, centres, strict=True))
-    return background + amplitude * math.exp(-r2 / (2.0 * sigma * sigma))
+#: A caproto putter: (group, channel, value) -> the value to store.
+Putter = Callable[[Any, Any, Any], Awaitable[float]]
 
 
-def _checked_putter(check: Callable[[object], float]):
+def _checked_putter(check: Callable[[object], float]) -> Putter:
     """A putter that stores ``check(value)`` (which raises ValueError to refuse) and recomputes."""
 
-    async def putter(group: PVGroup, instance, value):
+    async def putter(group: Any, instance: Any, value: Any) -> float:
         number = check(value)
         group.schedule_update()
         return number
 
     return putter
-
-
-def _sigma(value: object) -> float:
-    return within(positive(value, "sigma"), "sigma", *SIGMA_RANGE)
 
 
 class _DetectorBase(PVGroup):
@@ -84,7 +70,7 @@ class _DetectorBase(PVGroup):
         precision=4,
         units="mm",
         doc="Peak width (standard deviation), within SIGMA_RANGE",
-        put=_checked_putter(_sigma),
+        put=_checked_putter(check_sigma),
     )
     bkg = pvproperty(
         value=0.0,
@@ -106,7 +92,11 @@ class _DetectorBase(PVGroup):
     motor_names: tuple[str, ...] = ()
 
     def __init__(
-        self, *args, positions: Callable[[], Sequence[float]], seed: int | None = None, **kwargs
+        self,
+        *args: Any,
+        positions: Callable[[], Sequence[float]],
+        seed: int | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._positions = positions
@@ -136,22 +126,27 @@ class _DetectorBase(PVGroup):
         await self.det.write(self.value())
 
     @det.scan(period=0.1)
-    async def det(self, instance, async_lib):
+    async def det(self, instance: Any, async_lib: Any) -> None:
         """Refresh after parameter changes, and at 10 Hz when there is noise."""
         if self._dirty or self.noise.value > 0:
             await self.update()
+
+
+def _centre(value: object, what: str) -> float:
+    return finite(value, what, limit=MAX_POSITION)
 
 
 def make_detector_group(motor_names: Sequence[str], centre: float = 0.0) -> type[_DetectorBase]:
     """A detector group class with a ``:<motor>:cen`` PV for each motor name."""
     namespace: dict[str, object] = {"motor_names": tuple(motor_names)}
     for name in motor_names:
+        what = f"{name}:cen"
         namespace[f"cen_{name}"] = pvproperty(
             value=centre,
             name=f":{name}:cen",
             precision=4,
             units="mm",
             doc=f"Peak centre along {name}, |cen| <= MAX_POSITION",
-            put=_checked_putter(lambda v, what=f"{name}:cen": finite(v, what, limit=MAX_POSITION)),
+            put=_checked_putter(functools.partial(_centre, what=what)),
         )
     return type("DetectorGroup", (_DetectorBase,), namespace)

@@ -7,126 +7,18 @@ with the answer to every refused write.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from caproto import AccessRights, CaprotoConversionError, CaprotoValueError, ChannelType
 from caproto.server import template_arg_parser
 
 from chartioc.iocs.common.access import add_access_argument, guarded, rules_from_args
+from chartioc.iocs.common.guard import guard_inputs
 from chartioc.iocs.common.serve import serve
 from chartioc.iocs.motor.detector import make_detector_group
 from chartioc.iocs.motor.record import MotorGroup
 
-__all__ = ["MotorIOC", "guard_inputs", "main", "parse_args"]
-
-#: Ranges of the integer channel types, for values sent as text (caproto would wrap them).
-_INT_RANGES = {ChannelType.INT: (-(2**15), 2**15 - 1), ChannelType.LONG: (-(2**31), 2**31 - 1)}
-_NUMBERS = (ChannelType.DOUBLE, ChannelType.FLOAT, ChannelType.INT, ChannelType.LONG)
-
-
-def _wire_strings(data) -> list[str]:
-    """DBR_STRING data as text (caproto hands over bytes, a str or a list of them)."""
-    items = [data] if isinstance(data, bytes | bytearray | str) else list(data)
-    return [
-        (item if isinstance(item, str) else bytes(item).decode("latin-1")).strip("\x00 \t")
-        for item in items
-    ]
-
-
-def _expected(channel) -> str:
-    if channel.data_type == ChannelType.ENUM:
-        return "one of " + ", ".join(channel.enum_strings)
-    if channel.data_type in _INT_RANGES:
-        return "an integer"
-    return "a number"
-
-
-def _guard(channel, what: str) -> None:
-    """Wrap one writable channel's ``write_from_dbr`` (and an enum's ``verify_value``)."""
-    kind = channel.data_type
-    write_from_dbr = channel.write_from_dbr
-
-    async def checked_write(data, data_type, metadata, *, flags=0):
-        if data_type == ChannelType.STRING and kind in (*_NUMBERS, ChannelType.ENUM):
-            texts = _wire_strings(data)
-            if all(not text for text in texts):  # caproto would read "" as 0
-                raise ValueError(f"{what} must be {_expected(channel)}, not an empty string")
-            if kind in _INT_RANGES:
-                low, high = _INT_RANGES[kind]
-                for text in texts:
-                    try:
-                        number = int(text)
-                    except ValueError:
-                        continue  # caproto refuses it below
-                    if not low <= number <= high:  # caproto would wrap it silently
-                        raise ValueError(f"{what} must be within {low}..{high}, not {number}")
-        alarm = channel.alarm
-        before = (alarm.status, alarm.severity)
-        try:
-            return await write_from_dbr(data, data_type, metadata, flags=flags)
-        except Exception as ex:
-            # caproto sets WRITE/MAJOR on a refused write and nothing clears it (VAL would
-            # stay in alarm): put back what the record said, as an EPICS IOC never alarms.
-            if (alarm.status, alarm.severity) != before:
-                await alarm.write(status=before[0], severity=before[1])
-            if isinstance(ex, CaprotoConversionError):
-                shown = _wire_strings(data)[0] if data_type == ChannelType.STRING else data
-                raise ValueError(f"{what} must be {_expected(channel)}, not {shown!r}") from None
-            if isinstance(ex, CaprotoValueError):  # e.g. too many elements for a scalar
-                raise ValueError(f"{what}: {ex}") from None
-            raise
-
-    channel.write_from_dbr = checked_write
-    if kind == ChannelType.ENUM:
-        verify_value = channel.verify_value
-
-        async def checked_verify(value):
-            # caproto passes an unknown index on unchecked: the PV could no longer be read.
-            choices = channel.enum_strings
-            valid = value in choices if isinstance(value, str) else 0 <= value < len(choices)
-            if not valid:
-                shown = repr(value) if isinstance(value, str) else int(value)
-                raise ValueError(f"{what} must be {_expected(channel)}, not {shown}")
-            return await verify_value(value)
-
-        channel.verify_value = checked_verify
-
-
-def _channels(pvdb: Mapping[str, object]) -> Iterator[tuple[str, object]]:
-    """Every channel of ``pvdb`` once, record fields included, with its PV name."""
-    seen: set[int] = set()
-    for pvname, channel in pvdb.items():
-        fields = getattr(channel, "fields", None) or {}
-        entries = [(pvname, channel)]
-        entries += [(f"{pvname}.{name}", f) for name, f in fields.items() if f is not channel]
-        for name, target in entries:
-            if id(target) not in seen:
-                seen.add(id(target))
-                yield name, target
-
-
-def guard_inputs(pvdb: Mapping[str, object], prefix: str = "") -> int:
-    """Make every writable channel of ``pvdb`` refuse malformed input with a clear reason.
-
-    caproto reads an empty DBR_STRING as 0, wraps a too large integer, stores an
-    unknown enum index (after which the PV cannot be read) and refuses text that is not
-    a number without saying which PV. Each of these becomes a ValueError naming the
-    field: ``VELO must be a number, not 'abc'``. Returns how many channels were guarded.
-    """
-    count = 0
-    for pvname, channel in _channels(pvdb):
-        if not channel.check_access("", "") & AccessRights.WRITE:
-            continue  # read-only: caproto answers "Write access denied"
-        if "." in pvname:
-            what = pvname.rsplit(".", 1)[1]
-        elif getattr(channel, "fields", None):
-            what = "VAL"
-        else:
-            what = pvname.removeprefix(prefix)
-        _guard(channel, what)
-        count += 1
-    return count
-
+__all__ = ["MotorIOC", "main", "parse_args"]
 
 PV_NAME_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:")
 
@@ -197,7 +89,7 @@ class MotorIOC:
         await self.detector.update()
 
 
-def parse_args(argv: Sequence[str] | None = None):
+def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Parse the command line into (IOC kwargs, caproto run kwargs)."""
     parser, split_args = template_arg_parser(
         default_prefix="BEAMLINE:",

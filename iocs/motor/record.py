@@ -1,38 +1,41 @@
 """caproto PVGroup for one simulated motor with EPICS motor-record fields.
 
-The motion itself is :class:`chartioc.iocs.motor.axis.Axis` (pure logic); this group
-maps Channel Access puts onto it and publishes its state at a fixed rate while
-it moves. Nothing here blocks the event loop.
+The motion itself is :class:`chartioc.iocs.motor.axis.Axis` (pure logic), run by
+the group's motion task (:class:`~chartioc.iocs.motor.motion_task.MotorMotion`).
+This module declares the PVs and the field putters: each validates a write and
+calls the axis or the motion task. Nothing here blocks the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from caproto import ChannelType, SkipWrite
 from caproto.server import PVGroup, PvpropertyDouble, pvproperty
 from caproto.server.records import records
 
+from chartioc.client.ca.limits import MAX_STRING, MAX_UNITS
+from chartioc.iocs.common.guard import refuse_writes
 from chartioc.iocs.motor.axis import (
     MAX_ACCL,
     MAX_POSITION,
     VELO_RANGE,
     Axis,
     finite,
-    msta_word,
     positive,
-    raw_steps,
     within,
 )
+from chartioc.iocs.motor.motion_task import SPMG_GO, SPMG_PAUSE, SPMG_STOP, MotorMotion
 
-__all__ = ["SUPPORTED_FIELDS", "MotorGroup", "unsupported_fields", "velocity_units"]
-
-log = logging.getLogger(__name__)
-
-SPMG_STOP, SPMG_PAUSE, SPMG_MOVE, SPMG_GO = "Stop", "Pause", "Move", "Go"
+__all__ = [
+    "SUPPORTED_FIELDS",
+    "MotorGroup",
+    "unsupported_fields",
+    "unsupported_reason",
+    "velocity_units",
+]
 
 #: Writable motor-record fields the simulator implements (VAL is the record itself).
 SUPPORTED_FIELDS = frozenset(
@@ -42,10 +45,6 @@ SUPPORTED_FIELDS = frozenset(
         *("SET", "FOFF", "EGU", "PREC", "MRES", "DESC"),
     }
 )
-#: Channel Access carries units in 8 bytes with a terminating NUL.
-MAX_UNITS = 7
-#: A DBR_STRING holds 40 bytes with its NUL.
-MAX_STRING = 39
 
 
 def unsupported_fields() -> list[str]:
@@ -61,23 +60,15 @@ def unsupported_fields() -> list[str]:
     )
 
 
+def unsupported_reason(name: str) -> str:
+    """What a write to the unsupported field ``name`` answers."""
+    hint = "; write VAL or DVAL" if name == "RVAL" else ""
+    return f"{name} is not supported by the simulator{hint}"
+
+
 def velocity_units(egu: str) -> str:
     """VELO's units: ``EGU/s``, EGU cut to fit CA's 7 characters (as the motor record's /sec)."""
     return f"{egu[: MAX_UNITS - 2]}/s"
-
-
-def _refusal(name: str):
-    """A ``write_from_dbr`` that refuses every client write to field ``name``.
-
-    It replaces the channel's own, so caproto's internal writes (a field whose getter
-    mirrors VAL's metadata, such as HOPR) still work and reads never fail.
-    """
-    hint = "; write VAL or DVAL" if name == "RVAL" else ""
-
-    async def write_from_dbr(data, data_type, metadata, *, flags=0):
-        raise ValueError(f"{name} is not supported by the simulator{hint}")
-
-    return write_from_dbr
 
 
 class MotorSetpoint(PvpropertyDouble):
@@ -89,11 +80,11 @@ class MotorSetpoint(PvpropertyDouble):
     checks them before it writes).
     """
 
-    async def verify_value(self, value):
+    async def verify_value(self, value: Any) -> Any:
         return await self.putter(self, value)
 
 
-class MotorGroup(PVGroup):
+class MotorGroup(MotorMotion, PVGroup):
     """One simulated motor, ``{prefix}`` being e.g. ``BEAMLINE:motor``.
 
     PVs
@@ -142,7 +133,7 @@ class MotorGroup(PVGroup):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         velocity: float = 1.0,
         acceleration: float = 0.2,
         limits: tuple[float, float] = (-10.0, 10.0),
@@ -150,161 +141,19 @@ class MotorGroup(PVGroup):
         precision: int = 3,
         update_rate: float = 20.0,
         on_position: Callable[[], Awaitable[None]] | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.axis = Axis(velo=velocity, accl=acceleration, dial_low=limits[0], dial_high=limits[1])
-        self.period = 1.0 / update_rate
+        axis = Axis(velo=velocity, accl=acceleration, dial_low=limits[0], dial_high=limits[1])
+        self._init_motion(axis, update_rate, on_position)
         self._units = units
         self._precision = precision
-        self._on_position = on_position
-        self._wake = asyncio.Event()
-        self._waiters: list[asyncio.Future] = []
-        self._after_move: str | None = None  # 'sync-val' after STOP, 'home' after homing
-        self._active = False  # a move (possibly a null move) awaits its DMOV=1
-        self._generation = 0  # counts _begin calls: a move begun while finishing wins
-        self.updates_published = 0
         for name in unsupported_fields():
-            self.fields.pvdb[name].write_from_dbr = _refusal(name)
+            refuse_writes(self.fields.pvdb[name], unsupported_reason(name))
 
-    # -- helpers -------------------------------------------------------------
-    @property
-    def fields(self):
-        """The caproto motor-record field group of VAL."""
-        return self.motor.field_inst
-
-    def position_fields(self) -> tuple:
-        """VAL and the fields in position units: they share EGU and PREC."""
-        f = self.fields
-        return (
-            self.motor,
-            f.user_readback_value,
-            f.dial_readback_value,
-            f.user_high_limit,
-            f.user_low_limit,
-            f.dial_high_limit,
-            f.dial_low_limit,
-            f.tweak_step_size,
-            f.user_offset,
-        )
-
-    def user_position(self) -> float:
-        """The current user position (RBV)."""
-        return self.axis.position(time.monotonic())
-
-    async def _publish_limits(self) -> None:
-        """Publish HLM/LLM: VAL's control limits first, then the fields."""
-        llm, hlm = self.axis.user_limits
-        if not self.axis.limits_enabled:
-            llm = hlm = 0.0
-        await self.motor.write_metadata(upper_ctrl_limit=hlm, lower_ctrl_limit=llm)
-        f = self.fields
-        await f.user_high_limit.write(hlm, verify_value=False)
-        await f.user_low_limit.write(llm, verify_value=False)
-        await f.dial_high_limit.write(self.axis.dial_high, verify_value=False)
-        await f.dial_low_limit.write(self.axis.dial_low, verify_value=False)
-
-    async def _publish_position(self, now: float) -> None:
-        f, axis = self.fields, self.axis
-        dial = axis.dial(now)
-        await f.user_readback_value.write(axis.to_user(dial))
-        await f.dial_readback_value.write(dial)
-        mres = f.motor_step_size.value or 1.0
-        await f.raw_readback_value.write(raw_steps(dial, mres))
-        await f.difference_dval_drbv.write(f.dial_desired_value.value - dial)
-        self.updates_published += 1
-        await self.rbv_posts.write(self.updates_published & 0x7FFFFFFF)
-        if self._on_position is not None:
-            await self._on_position()
-
-    async def _publish_status(self, now: float, moving: bool) -> None:
-        f = self.fields
-        positive = self.axis.direction_positive(now)
-        await f.direction_of_travel.write(int(positive))
-        await f.motor_is_moving.write(int(moving))
-        await self.running.write(int(moving))
-        await f.motor_status.write(
-            msta_word(
-                positive=positive,
-                moving=moving,
-                homed=self.axis.homed,
-                at_home=self.axis.homed and abs(self.axis.dial(now)) < 1e-12,
-            )
-        )
-
-    async def _set_val(self, user_value: float) -> None:
-        """Store a new VAL (and DVAL/RVAL) without running the putter."""
-        dial = self.axis.to_dial(user_value)
-        await self.motor.write(user_value, verify_value=False)
-        await self.fields.dial_desired_value.write(dial, verify_value=False)
-        mres = self.fields.motor_step_size.value or 1.0
-        await self.fields.raw_desired_value.write(raw_steps(dial, mres), verify_value=False)
-
-    async def _begin(self) -> None:
-        """Post DMOV=0 and let the motion task run the move to its end."""
-        self._active = True
-        self._generation += 1
-        await self.fields.done_moving_to_value.write(0)
-        self._wake.set()
-
-    async def _wait_done(self) -> None:
-        """Wait until the current move ends (DMOV back to 1): the put-callback."""
-        fut = asyncio.get_running_loop().create_future()
-        self._waiters.append(fut)
-        await fut
-
-    async def start_move(self, user_target: float, *, velo: float | None = None) -> None:
-        """Validate ``user_target`` and start (or retarget) a move; return at once.
-
-        A target outside the soft limits sets LVIO=1 and does not move. Every
-        call pulses DMOV 1->0->1, a null move too.
-        """
-        f = self.fields
-        target = finite(user_target, "VAL")
-        spmg = f.stop_pause_move_go.value
-        if f.set_use_switch.value == "Set":
-            self.axis.redefine(
-                target,
-                freeze_offset=f.offset_freeze_switch.value == "Frozen",
-                now=time.monotonic(),
-            )
-            await f.user_offset.write(self.axis.offset, verify_value=False)
-            await self._set_val(target)
-            await self._publish_limits()
-            await self._publish_position(time.monotonic())
-            await self._begin()
-            return
-        if not self.axis.within_limits(target):
-            log.info("%s: target %g outside soft limits: LVIO=1", self.prefix, target)
-            await f.limit_violation.write(1)
-            await self._set_val(self.motor.value)  # VAL keeps its old value
-            await self._begin()
-            return
-        await f.limit_violation.write(0)
-        if spmg == SPMG_STOP:
-            await self._set_val(self.user_position())
-            await self._begin()
-            return
-        await self._set_val(target)
-        if spmg != SPMG_PAUSE:
-            self.axis.move_to(target, time.monotonic(), velo=velo)
-        if not self._active:
-            await self.fields.motion_in_progress.write(1)
-        await self._begin()
-
-    async def stop(self) -> None:
-        """Decelerate to rest; VAL is then set to RBV, as the motor record's STOP does."""
-        now = time.monotonic()
-        if self.axis.moving(now):
-            self.axis.stop(now)
-            self._after_move = "sync-val"
-            self._wake.set()
-        else:  # at rest (e.g. paused): the abandoned target must not run on Go
-            await self._set_val(self.axis.position(now))
-
-    # -- motion task -----------------------------------------------------------
+    # -- the motion task (motion_task.py) ---------------------------------------
     @motor.startup
-    async def motor(self, instance, async_lib):
+    async def motor(self, instance: Any, async_lib: Any) -> None:
         """Publish the initial state, then run the motion loop forever."""
         f = self.fields
         for field in self.position_fields():
@@ -327,83 +176,16 @@ class MotorGroup(PVGroup):
         await self._publish_status(time.monotonic(), moving=False)
         await self._motion_loop(async_lib)
 
-    async def _motion_loop(self, async_lib) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            try:
-                await self._run_motion(async_lib.library.sleep)
-            except Exception:
-                # Never leave DMOV at 0 or a put-callback waiting: end the move here.
-                log.exception("%s: motion failed; stopping", self.prefix)
-                self.axis.stop(time.monotonic())
-                self._active = False
-                self._release(self._waiters)
-                self._waiters = []
-                await self.fields.done_moving_to_value.write(1)
-
-    async def _run_motion(self, sleep) -> None:
-        now = time.monotonic()
-        if self.axis.moving(now):
-            await self._publish_status(now, moving=True)
-        while self.axis.moving(now):
-            await self._publish_position(now)
-            remaining = self.axis.profile.t_end - now
-            await sleep(min(self.period, max(remaining, 0.0)))
-            now = time.monotonic()
-        if self._active:
-            await self._finish(now)
-
-    @staticmethod
-    def _release(waiters: list[asyncio.Future]) -> None:
-        for fut in waiters:
-            if not fut.done():
-                fut.set_result(None)
-
-    async def _finish(self, now: float) -> None:
-        # The puts waiting now belong to the move that ended; a put that begins a new
-        # move while this method awaits must not be finished (or released) here.
-        waiters, self._waiters = self._waiters, []
-        try:
-            await self._finish_move(now, waiters)
-        except BaseException:
-            self._waiters = waiters + self._waiters  # the motion loop releases them
-            raise
-
-    async def _finish_move(self, now: float, waiters: list[asyncio.Future]) -> None:
-        f = self.fields
-        generation = self._generation
-        after, self._after_move = self._after_move, None
-        await self._publish_position(now)
-        if after == "home":
-            self.axis.homed = True
-            await f.at_home.write(1)
-        else:
-            await f.at_home.write(int(self.axis.homed and abs(self.axis.dial(now)) < 1e-12))
-        await self._publish_status(now, moving=False)
-        if after == "sync-val" or f.stop_pause_move_go.value == SPMG_STOP:
-            await self._set_val(self.axis.position(now))
-        if f.stop_pause_move_go.value == SPMG_MOVE:
-            await f.stop_pause_move_go.write(SPMG_PAUSE, verify_value=False)
-        if self._generation != generation or self.axis.moving(time.monotonic()):
-            self._release(waiters)  # a new move began meanwhile: DMOV stays 0 for it
-            self._wake.set()
-            return
-        self._active = False
-        await f.motion_in_progress.write(0)
-        await f.done_moving_to_value.write(1)
-        self._release(waiters)
-
     # -- putters ---------------------------------------------------------------
     @motor.putter
-    async def motor(self, instance, value):
+    async def motor(self, instance: Any, value: Any) -> Any:
         """VAL: move there; the put completes when the move has ended."""
         await self.start_move(value)
         await self._wait_done()
         raise SkipWrite  # VAL was stored when the move began
 
     @motor.fields.dial_desired_value.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DVAL: move to a dial position."""
         group: MotorGroup = fields.parent.group
         await group.start_move(group.axis.to_user(finite(value, "DVAL")))
@@ -411,13 +193,13 @@ class MotorGroup(PVGroup):
         raise SkipWrite
 
     @motor.fields.stop.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """STOP: any value stops the motor; the field reads 0 again afterwards."""
         await fields.parent.group.stop()
         return 0
 
     @motor.fields.stop_pause_move_go.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """SPMG: Stop and Pause decelerate to rest; Move and Go (re)start the move to VAL."""
         group: MotorGroup = fields.parent.group
         now = time.monotonic()
@@ -432,52 +214,36 @@ class MotorGroup(PVGroup):
             group._wake.set()
         return value
 
-    async def _tweak(self, sign: int) -> None:
-        twv = self.fields.tweak_step_size.value
-        await self.start_move(self.motor.value + sign * twv)
-        await self._wait_done()
-
     @motor.fields.tweak_motor_forward.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """TWF: move forward by TWV; completes when the move ends."""
         if value:
             await fields.parent.group._tweak(+1)
         return 0
 
     @motor.fields.tweak_motor_reverse.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """TWR: move back by TWV; completes when the move ends."""
         if value:
             await fields.parent.group._tweak(-1)
         return 0
 
-    async def _home(self) -> None:
-        if self.fields.stop_pause_move_go.value in (SPMG_STOP, SPMG_PAUSE):
-            raise ValueError("homing needs SPMG Go or Move")
-        home = self.axis.to_user(0.0)
-        self._after_move = "home"
-        await self.fields.limit_violation.write(0)
-        await self._set_val(home)
-        self.axis.move_to(home, time.monotonic())
-        await self._begin()
-        await self._wait_done()
-
     @motor.fields.home_forward.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """HOMF: seek the home switch (dial 0); completes when homed."""
         if value:
             await fields.parent.group._home()
         return 0
 
     @motor.fields.home_reverse.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """HOMR: seek the home switch (dial 0); completes when homed."""
         if value:
             await fields.parent.group._home()
         return 0
 
     @motor.fields.velocity.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """VELO: slew speed, > 0, within VELO_RANGE and not above VMAX (when VMAX > 0)."""
         group: MotorGroup = fields.parent.group
         velo = within(positive(value, "VELO"), "VELO", *VELO_RANGE)
@@ -488,7 +254,7 @@ class MotorGroup(PVGroup):
         return velo
 
     @motor.fields.max_velocity.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """VMAX: 0 (no maximum) or at least VELO, at most the fastest VELO."""
         vmax = finite(value, "VMAX")
         if vmax < 0 or (0 < vmax < fields.velocity.value):
@@ -496,7 +262,7 @@ class MotorGroup(PVGroup):
         return within(vmax, "VMAX", 0.0, VELO_RANGE[1])
 
     @motor.fields.seconds_to_velocity.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """ACCL: seconds to reach VELO, >= 0 and <= MAX_ACCL."""
         accl = positive(value, "ACCL", allow_zero=True, limit=MAX_ACCL)
         fields.parent.group.axis.accl = accl
@@ -508,25 +274,25 @@ class MotorGroup(PVGroup):
         raise SkipWrite  # _publish_limits wrote the field
 
     @motor.fields.user_high_limit.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """HLM: user high limit, not below LLM."""
         group: MotorGroup = fields.parent.group
         await group._limit_put(lambda: group.axis.set_user_limit("high", value))
 
     @motor.fields.user_low_limit.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """LLM: user low limit, not above HLM."""
         group: MotorGroup = fields.parent.group
         await group._limit_put(lambda: group.axis.set_user_limit("low", value))
 
     @motor.fields.dial_high_limit.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DHLM: dial high limit, not below DLLM."""
         group: MotorGroup = fields.parent.group
         await group._limit_put(lambda: group.axis.set_dial_limit("high", value))
 
     @motor.fields.dial_low_limit.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DLLM: dial low limit, not above DHLM."""
         group: MotorGroup = fields.parent.group
         await group._limit_put(lambda: group.axis.set_dial_limit("low", value))
@@ -539,7 +305,7 @@ class MotorGroup(PVGroup):
         await self._publish_position(now)
 
     @motor.fields.user_offset.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """OFF: user offset; user = sign * dial + OFF, |OFF| <= MAX_POSITION."""
         group: MotorGroup = fields.parent.group
         group.axis.offset = finite(value, "OFF", limit=MAX_POSITION)
@@ -547,7 +313,7 @@ class MotorGroup(PVGroup):
         return group.axis.offset
 
     @motor.fields.user_direction.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DIR: Pos or Neg, the sign between dial and user coordinates."""
         group: MotorGroup = fields.parent.group
         group.axis.sign = -1 if value == "Neg" else 1
@@ -555,17 +321,17 @@ class MotorGroup(PVGroup):
         return value
 
     @motor.fields.tweak_step_size.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """TWV: tweak step, > 0 and <= MAX_POSITION."""
         return positive(value, "TWV", limit=MAX_POSITION)
 
     @motor.fields.motor_step_size.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """MRES: step size for the raw fields, > 0 and <= MAX_POSITION."""
         return positive(value, "MRES", limit=MAX_POSITION)
 
     @motor.fields.display_precision.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """PREC: display precision 0..15, shared by VAL, RBV and the position fields."""
         group: MotorGroup = fields.parent.group
         prec = int(value)
@@ -576,7 +342,7 @@ class MotorGroup(PVGroup):
         return prec
 
     @motor.fields.engineering_units.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """EGU: engineering units (at most 7 characters), shared by the position fields."""
         group: MotorGroup = fields.parent.group
         if len(value) > MAX_UNITS:
@@ -589,7 +355,7 @@ class MotorGroup(PVGroup):
         return value
 
     @motor.fields.description.putter
-    async def motor(fields, instance, value):
+    async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DESC: description, at most 39 characters (one DBR_STRING)."""
         if len(value) > MAX_STRING:
             raise ValueError(f"DESC must be at most {MAX_STRING} characters, not {len(value)}")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from chartioc.client.ca.limits import MAX_STRING
 from chartioc.client.localca import IocProcess
-from chartioc.iocs.chart.engine import MAX_STRING
 
 from conftest import SPARE_PORT, Beamline, caget_value, run_tool, unique_prefix, wait_until
 

@@ -18,6 +18,7 @@ from chartioc.gui.channel import PVChannel
 from chartioc.gui.lifetime import pending_count
 from chartioc.gui.panel import ChartPanel
 from chartioc.gui.pvimage import PVImage, qimage_to_array
+from chartioc.iocs.chart.config import LIMITS
 
 from conftest import Beamline, caget_value, count_colour, run_tool
 
@@ -127,8 +128,10 @@ def test_panel_chart_controls_write_the_chart_ioc(beamline, qtbot):
     panel.show()
     qtbot.waitUntil(lambda: panel.chart.kind.count() == 4, timeout=5000)
     assert panel.motor is None
-    panel.chart.window.setValue(30.0)
-    panel.chart.window.editingFinished.emit()
+    box = panel.chart.window_box
+    qtbot.waitUntil(lambda: (box.minimum(), box.maximum()) == LIMITS["window"], timeout=5000)
+    panel.chart.window_box.setValue(30.0)
+    panel.chart.window_box.editingFinished.emit()
     qtbot.waitUntil(lambda: bl.get("Window") == 30.0, timeout=5000)
     panel.chart.pause_button.click()
     qtbot.waitUntil(lambda: bl.get("Pause") == 1, timeout=5000)
@@ -139,7 +142,7 @@ def test_panel_chart_controls_write_the_chart_ioc(beamline, qtbot):
     qtbot.waitUntil(lambda: bl.get("FramesRendered_RBV") > frames, timeout=5000)
     # A value written elsewhere shows in the panel.
     assert run_tool("caput", bl.chart + "Window", "45").returncode == 0
-    qtbot.waitUntil(lambda: panel.chart.window.value() == 45.0, timeout=5000)
+    qtbot.waitUntil(lambda: panel.chart.window_box.value() == 45.0, timeout=5000)
     bl.put("Window", 60.0)
     panel.close()
 

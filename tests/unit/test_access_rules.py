@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from caproto import AccessRights
 
-from chartioc.iocs.common.access import AccessRules, RulesError
-
-RW = AccessRights.READ | AccessRights.WRITE
+from chartioc.iocs.common.access import rights
+from chartioc.iocs.common.access_rules import AccessRules, RulesError
 
 
 def test_first_matching_rule_decides_and_no_match_is_read_only():
@@ -20,17 +19,26 @@ def test_first_matching_rule_decides_and_no_match_is_read_only():
         write  BL:*                  *            operator
         """
     )
-    assert rules.rights("BL:motor.VAL", "lab-pc7", "alice") == RW
-    assert rules.rights("BL:motor.VAL", "LAB-PC7", "alice") == RW  # hosts: any case
-    assert rules.rights("BL:motor.VAL", "lab-pc7", "Alice") == AccessRights.READ  # users: exact
-    assert rules.rights("BL:motor.VAL", "elsewhere", "operator") == AccessRights.READ
-    assert rules.rights("BL:motor.VELO", "elsewhere", "operator") == RW
-    assert rules.rights("BL:det:noise", "lab-pc1", "operator") == AccessRights.NO_ACCESS
-    assert rules.rights("OTHER:pv", "lab-pc1", "operator") == AccessRights.READ
+    assert rules.action("BL:motor.VAL", "lab-pc7", "alice") == "write"
+    assert rules.action("BL:motor.VAL", "LAB-PC7", "alice") == "write"  # hosts: any case
+    assert rules.action("BL:motor.VAL", "lab-pc7", "Alice") == "read"  # users: exact
+    assert rules.action("BL:motor.VAL", "elsewhere", "operator") == "read"
+    assert rules.action("BL:motor.VELO", "elsewhere", "operator") == "write"
+    assert rules.action("BL:det:noise", "lab-pc1", "operator") == "none"
+    assert rules.action("OTHER:pv", "lab-pc1", "operator") == "read"
+    assert rules.action(("BL:m2", "BL:m2.VAL"), "lab-pc1", "bob") == "write"  # any name
 
 
 def test_no_rules_at_all_means_read_only():
-    assert AccessRules().rights("ANY", "h", "u") == AccessRights.READ
+    assert AccessRules().action("ANY", "h", "u") == "read"
+
+
+def test_actions_become_channel_access_rights():
+    rules = AccessRules.parse("write A * *\nread B * *\nnone C * *")
+    assert rights(rules, "A", "h", "u") == AccessRights.READ | AccessRights.WRITE
+    assert rights(rules, "B", "h", "u") == AccessRights.READ
+    assert rights(rules, "C", "h", "u") == AccessRights.NO_ACCESS
+    assert rights(rules, "D", "h", "u") == AccessRights.READ
 
 
 @pytest.mark.parametrize(

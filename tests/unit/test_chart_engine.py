@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from chartioc.iocs.chart.engine import ChartConfig, ChartEngine, ConfigError, record_field
+from chartioc.iocs.chart.config import ChartConfig, ConfigError, record_field
+from chartioc.iocs.chart.engine import ChartEngine
 
 M1, M2, DET = "BL:m1.RBV", "BL:m2.RBV", "BL:det"
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from chartioc.iocs.chart.engine import MAX_STRING
+from chartioc.client.ca.limits import MAX_STRING
 from chartioc.iocs.chart.status import (
     MESSAGE_LENGTH,
     StatusInputs,

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from matplotlib.text import Text
 
-from chartioc.iocs.chart.engine import ChartConfig, ChartEngine
+from chartioc.iocs.chart.config import ChartConfig
+from chartioc.iocs.chart.engine import ChartEngine
 from chartioc.iocs.chart.fit import fit_gaussian
 from chartioc.iocs.chart.model import ChartSnapshot, Series
 from chartioc.iocs.chart.peakstats import compute_peak_stats
@@ -27,7 +28,7 @@ from chartioc.iocs.chart.render.style import (
     hex_to_rgb,
     tint,
 )
-from chartioc.iocs.motor.detector import gaussian
+from chartioc.iocs.motor.gaussian import gaussian
 
 NOW = 1_700_000_000.0
 M, D, VELO = "BL:motor.RBV", "BL:det", "BL:motor.VELO"

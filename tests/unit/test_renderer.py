@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from chartioc.client.ca.limits import MAX_FRAME_SIDE, MIN_FRAME_SIDE
 from chartioc.iocs.chart.model import ChartSnapshot, PeakStats, Series
 from chartioc.iocs.chart.peakstats import compute_peak_stats
-from chartioc.iocs.chart.render import DISCONNECTED_COLOUR, MIN_SIZE, TRACE_COLOURS, ChartRenderer
+from chartioc.iocs.chart.render import DISCONNECTED_COLOUR, TRACE_COLOURS, ChartRenderer
 from chartioc.iocs.chart.render.style import (
     CEN_COLOUR,
     FWHM_COLOUR,
@@ -135,14 +136,14 @@ def test_resize(renderer: ChartRenderer) -> None:
     assert mask(frame, TRACE_COLOURS[0]).any()
     renderer.resize(W, H)
     assert renderer.render(snap).shape == (H, W, 3)
-    for bad in ((0, 100), (100, MIN_SIZE - 1), (100_000, 100)):
+    for bad in ((0, 100), (100, MIN_FRAME_SIDE - 1), (MAX_FRAME_SIDE + 1, 100)):
         with pytest.raises(ValueError):
             renderer.resize(*bad)
     with pytest.raises(ValueError):
         ChartRenderer(10, 10)
 
 
-@pytest.mark.parametrize("size", [(MIN_SIZE, MIN_SIZE), (641, 479), (1024, 768)])
+@pytest.mark.parametrize("size", [(MIN_FRAME_SIDE, MIN_FRAME_SIDE), (641, 479), (1024, 768)])
 def test_odd_sizes(size: tuple[int, int]) -> None:
     w, h = size
     frame = ChartRenderer(w, h).render(strip(strip_series(np.linspace(0, 1, 50))))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.text import Text
 
-from chartioc.iocs.chart.engine import ChartConfig, ChartEngine
+from chartioc.iocs.chart.config import ChartConfig
+from chartioc.iocs.chart.engine import ChartEngine
 from chartioc.iocs.chart.render import DISCONNECTED_COLOUR, ChartRenderer
 
 from conftest import count_colour

@@ -55,3 +55,8 @@ def test_a_type_that_is_no_plain_value_is_refused_by_name():
     refusal = source_problem("X:y", ChannelType.TIME_DOUBLE, 1)
     assert refusal is not None
     assert refusal.reason == "DBR type TIME_DOUBLE, not a number"
+
+
+def test_a_type_given_by_name_is_judged_the_same():
+    assert source_problem("BEAMLINE:motor.RBV", "DOUBLE", 1) is None
+    assert source_problem("BEAMLINE:motor.EGU", "STRING", 1).brief == "a string"

@@ -8,13 +8,11 @@
 """
 
 from chartioc.iocs.chart.render.decimate import dedupe_pixels, minmax_decimate
-from chartioc.iocs.chart.render.renderer import MAX_SIZE, MIN_SIZE, ChartRenderer
+from chartioc.iocs.chart.render.renderer import ChartRenderer
 from chartioc.iocs.chart.render.style import DISCONNECTED_COLOUR, TRACE_COLOURS
 
 __all__ = [
     "DISCONNECTED_COLOUR",
-    "MAX_SIZE",
-    "MIN_SIZE",
     "TRACE_COLOURS",
     "ChartRenderer",
     "dedupe_pixels",

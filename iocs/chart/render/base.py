@@ -24,10 +24,12 @@ centred message (``snap.message``) instead.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backend_bases import RendererBase
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
@@ -99,7 +101,7 @@ def _series_key(s: Series) -> tuple[str, str, str, bool, str]:
     return (s.name, s.label, s.units, s.connected, s.problem)
 
 
-def _in_axes_text(ax: Axes, y: float, colour: str, size: float, **kwargs: object) -> Text:
+def _in_axes_text(ax: Axes, y: float, colour: str, size: float, **kwargs: Any) -> Text:
     """A text centred at ``(0.5, y)`` of the axes, in a white box, left out of the layout."""
     text = ax.text(
         0.5,
@@ -159,20 +161,22 @@ class Painter:
         #: line width and marker size of each animated line at full size
         self._full_size: dict[Line2D, tuple[float, float]] = {}
         #: axes whose tick locator :func:`thin_ticks` replaced
-        self._thinned: set[object] = set()
+        self._thinned: set[Axis] = set()
         #: axis labels as apply_static set them (a layout pass may shorten them)
         self._labels: dict[Text, str] = {}
         self._banner = _in_axes_text(
             ax, 0.96, DISCONNECTED_COLOUR, BANNER_SIZE, va="top", fontweight="bold"
         )
         self._message = _in_axes_text(ax, 0.5, MESSAGE_COLOUR, LABEL_SIZE, va="center")
-        self._message.get_bbox_patch().set_edgecolor("#c0c0c0")
+        patch = self._message.get_bbox_patch()
+        if patch is not None:  # _in_axes_text gave it a box
+            patch.set_edgecolor("#c0c0c0")
         ax.tick_params(labelsize=TICK_SIZE)
         ax.grid(True, color="#e0e0e0", linewidth=0.8)
         ax.set_axisbelow(True)
 
     # -- helpers for subclasses -------------------------------------------------
-    def _line(self, colour: str, ax: Axes | None = None, **kwargs: object) -> Line2D:
+    def _line(self, colour: str, ax: Axes | None = None, **kwargs: Any) -> Line2D:
         kwargs.setdefault("linewidth", TRACE_WIDTH)
         (line,) = (ax or self.ax).plot([], [], color=colour, animated=True, **kwargs)
         line.set_in_layout(False)
@@ -197,7 +201,7 @@ class Painter:
         """Whether ``axis`` has tick labels: not while it only spans its default (no data)."""
         return self.has_data
 
-    def _tick_axes(self) -> list[object]:
+    def _tick_axes(self) -> list[Axis]:
         """The axes' x and y axis objects whose crowded tick labels may be thinned."""
         return [self.ax.xaxis, self.ax.yaxis]
 
@@ -218,7 +222,7 @@ class Painter:
             line.set_linewidth(width * self.line_scale)
             line.set_markersize(marker * self.line_scale)
         for axis in self._thinned:
-            axis.set_major_locator(AutoLocator())  # type: ignore[attr-defined]
+            axis.set_major_locator(AutoLocator())
         self._thinned.clear()
         for ax in self.axes_list():
             ax.xaxis.label.set_visible(down < 2)
@@ -229,8 +233,11 @@ class Painter:
             x_ticks = down < 3 and ax is self.ax and self._numbers_on(ax.xaxis)
             y_ticks = across < 3 and self._numbers_on(ax.yaxis)
             ax.xaxis.set_tick_params(labelbottom=x_ticks)
-            side = ax.yaxis.get_label_position()  # "left" or "right"
-            ax.yaxis.set_tick_params(**{f"label{side}": y_ticks})
+            side = str(ax.yaxis.get_label_position())  # stubs: an x axis's "top"/"bottom"
+            if side == "left":
+                ax.yaxis.set_tick_params(labelleft=y_ticks)
+            else:
+                ax.yaxis.set_tick_params(labelright=y_ticks)
             for axis, shown in ((ax.xaxis, x_ticks), (ax.yaxis, y_ticks)):
                 axis.get_offset_text().set_visible(shown)
                 axis.get_offset_text().set_fontsize(self.font(TICK_SIZE))
@@ -262,8 +269,9 @@ class Painter:
             if label.get_visible() and text:
                 vertical = label.get_rotation() % 180 == 90
                 length = box.height if vertical else box.width
-                room = (width, length) if vertical else (length, height)
-                fit_lines(label, [(0, text)], renderer, *room, label.get_fontsize())
+                room_w, room_h = (width, length) if vertical else (length, height)
+                size = float(label.get_fontsize())
+                fit_lines(label, [(0, text)], renderer, room_w, room_h, size)
         title = self._title
         if title.get_visible():
             room = width - self.ax.bbox.x0 - PAD_PX

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import cast
 
-from matplotlib.axis import Axis
+from matplotlib.axis import Axis, XAxis
 from matplotlib.backend_bases import RendererBase
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
@@ -62,7 +63,9 @@ def box_size(text: Text, renderer: RendererBase) -> tuple[float, float]:
     box = text.get_window_extent(renderer)
     pad = 0.0
     if text.get_bbox_patch() is not None:
-        pad = 2 * (pt_to_px(BOX_PAD * text.get_fontsize(), renderer.points_to_pixels(72.0)) + 1)
+        size = float(text.get_fontsize())
+        dpi = cast(float, renderer.points_to_pixels(72.0))  # a float for a float
+        pad = 2 * (pt_to_px(BOX_PAD * size, dpi) + 1)
     return box.width + pad, box.height + pad
 
 
@@ -155,7 +158,7 @@ def _tick_labels(axis: Axis) -> list[Text]:
 def _overlapping(axis: Axis, renderer: RendererBase, gap: float) -> tuple[bool, int]:
     """Whether neighbouring tick labels of ``axis`` overlap (or nearly), and how many there are."""
     boxes = [t.get_window_extent(renderer) for t in _tick_labels(axis)]
-    if axis.axis_name == "x":
+    if isinstance(axis, XAxis):
         spans = sorted((b.x0, b.x1) for b in boxes)
     else:
         spans = sorted((b.y0, b.y1) for b in boxes)

@@ -117,8 +117,9 @@ class MapPainter(Painter):
         else:
             segments = np.empty((0, 2, 2))
             colours = np.empty((0, 4))
-        self.trail.set_segments(segments)
-        self.trail.set_color(colours)
+        # matplotlib's stubs ask for sequences; (N, 2, 2) and (N, 4) arrays are that
+        self.trail.set_segments(segments)  # type: ignore[arg-type]
+        self.trail.set_color(colours)  # type: ignore[arg-type]
         finite = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
         if finite.size:
             i = finite[-1]

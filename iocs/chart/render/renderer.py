@@ -25,9 +25,11 @@ import time
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from chartioc.client.ca.limits import FRAME_SIDES
 from chartioc.iocs.chart.model import ChartSnapshot
 from chartioc.iocs.chart.render.base import DETAIL_LEVELS, Painter
 from chartioc.iocs.chart.render.grid import GridPainter
@@ -38,11 +40,7 @@ from chartioc.iocs.chart.render.strip import StripPainter
 from chartioc.iocs.chart.render.style import MARGINS_PX
 from chartioc.iocs.chart.render.xy import XYPainter
 
-__all__ = ["MAX_SIZE", "MIN_SIZE", "ChartRenderer"]
-
-#: Smallest and largest accepted frame side, in pixels.
-MIN_SIZE = 32
-MAX_SIZE = 4096
+__all__ = ["ChartRenderer"]
 
 _PAINTERS: dict[str, type[Painter]] = {
     "strip": StripPainter,
@@ -59,8 +57,9 @@ _LAYOUT_PASSES = 4
 
 def _check_size(width: int, height: int) -> tuple[int, int]:
     w, h = int(width), int(height)
-    if not (MIN_SIZE <= w <= MAX_SIZE and MIN_SIZE <= h <= MAX_SIZE):
-        raise ValueError(f"frame size {w}x{h} outside [{MIN_SIZE}, {MAX_SIZE}]")
+    low, high = FRAME_SIDES
+    if not (low <= w <= high and low <= h <= high):
+        raise ValueError(f"frame size {w}x{h} outside [{low}, {high}]")
     return w, h
 
 
@@ -82,7 +81,7 @@ class ChartRenderer:
     Parameters
     ----------
     width, height : int
-        Frame size in pixels, each in ``[MIN_SIZE, MAX_SIZE]``.
+        Frame size in pixels, each within ``FRAME_SIDES`` (64..2048).
     dpi : float, optional
         Figure resolution; scales fonts and line widths relative to pixels.
 
@@ -145,7 +144,7 @@ class ChartRenderer:
         Raises
         ------
         ValueError
-            If a side is outside ``[MIN_SIZE, MAX_SIZE]``.
+            If a side is outside ``FRAME_SIDES``.
         """
         w, h = _check_size(width, height)
         if (w, h) == (self._width, self._height):
@@ -275,13 +274,17 @@ class ChartRenderer:
             min(bottom, 0.25 * h),
         )
 
-    def _axes_rect(self, margins: tuple[float, float, float, float] | None = None):
+    def _axes_rect(
+        self, margins: tuple[float, float, float, float] | None = None
+    ) -> tuple[float, float, float, float]:
         """Axes position in figure fractions from pixel margins (left, right, top, bottom)."""
         w, h = self._width, self._height
         left, right, top, bottom = margins if margins is not None else self._margins()
         return (left / w, bottom / h, (w - left - right) / w, (h - top - bottom) / h)
 
-    def _overhang(self, painter: Painter, renderer, margins) -> tuple[float, float, float, float]:
+    def _overhang(
+        self, painter: Painter, renderer: RendererBase, margins: tuple[float, float, float, float]
+    ) -> tuple[float, float, float, float]:
         """How far the decorations reach beyond the plot rectangle (left, right, top, bottom)."""
         w, h = self._width, self._height
         left, right, top, bottom = margins

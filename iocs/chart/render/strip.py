@@ -28,6 +28,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backend_bases import RendererBase
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
@@ -127,7 +128,7 @@ class StripPainter(Painter):
                 return any(i not in self._no_data for i in idx)
         return self.has_data
 
-    def _tick_axes(self) -> list[object]:
+    def _tick_axes(self) -> list[Axis]:
         return [self.ax.xaxis, *(ax.yaxis for ax in self.axes_list())]
 
     def axis_of(self, group: int) -> Axes:
@@ -179,8 +180,8 @@ class StripPainter(Painter):
             if not np.isfinite(values).any():
                 no_data.add(i)
         ngroups = len(self.groups)
-        for g, (lim, values) in enumerate(zip(self.group_limits, shown, strict=False)):
-            lo, hi = data_range(*values)
+        for g, (lim, group_values) in enumerate(zip(self.group_limits, shown, strict=False)):
+            lo, hi = data_range(*group_values)
             if ngroups > 1 and lo == hi:
                 # a constant: its own height on each axis (see the module docstring)
                 plo, phi = padded(lo, hi, lim.margin)

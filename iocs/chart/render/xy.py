@@ -27,9 +27,11 @@ What the chart shows, so that it does not mislead:
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from chartioc.iocs.chart.model import ChartSnapshot, PeakStats
 from chartioc.iocs.chart.render.base import (
@@ -116,7 +118,9 @@ def lone_points(finite: np.ndarray, cut: np.ndarray) -> np.ndarray:
     return finite & ~joined[:n] & ~joined[1:]
 
 
-def _decimated(x: np.ndarray, y: np.ndarray, lo: float, hi: float, columns: int):
+def _decimated(
+    x: np.ndarray, y: np.ndarray, lo: float, hi: float, columns: int
+) -> tuple[np.ndarray, np.ndarray]:
     if x.size > 2 * columns and hi > lo:
         return minmax_decimate(x, y, lo, hi, columns)
     return x, y
@@ -299,7 +303,7 @@ class XYPainter(Painter):
         self.text.set_position((0.02 if right_half else 0.98, 0.97))
         self.text.set_horizontalalignment("left" if right_half else "right")
         box = self.ax.bbox
-        renderer = self.ax.figure.canvas.get_renderer()
+        renderer = cast(FigureCanvasAgg, self.ax.figure.canvas).get_renderer()
         size = self.font(TICK_SIZE)
         room_h = 0.94 * box.height - 2
         if fit_lines(self.text, lines, renderer, 0.96 * box.width - 2, room_h, size, cut=False):
