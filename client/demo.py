@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     prefix = args.prefix
     motor, chart = f"{prefix}motor", f"{prefix}chart:"
     print(f"Motor IOC on 127.0.0.1:{motor_port}, chart IOC on 127.0.0.1:{chart_port}.")
-    print("To follow along in another terminal:")
+    print("While the demo runs, follow along in another terminal:")
     print(f"  export EPICS_CA_ADDR_LIST='127.0.0.1:{motor_port} 127.0.0.1:{chart_port}'")
     print("  export EPICS_CA_AUTO_ADDR_LIST=NO")
     print(f"  camonitor {motor}.RBV {motor}.running {prefix}det {chart}image1:UniqueId_RBV\n")

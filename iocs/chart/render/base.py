@@ -164,8 +164,9 @@ class Painter:
         self._thinned: set[Axis] = set()
         #: axis labels as apply_static set them (a layout pass may shorten them)
         self._labels: dict[Text, str] = {}
+        # At the bottom: the stats box (drawn over the background) holds the top right.
         self._banner = _in_axes_text(
-            ax, 0.96, DISCONNECTED_COLOUR, BANNER_SIZE, va="top", fontweight="bold"
+            ax, 0.04, DISCONNECTED_COLOUR, BANNER_SIZE, va="bottom", fontweight="bold"
         )
         self._message = _in_axes_text(ax, 0.5, MESSAGE_COLOUR, LABEL_SIZE, va="center")
         patch = self._message.get_bbox_patch()
