@@ -43,6 +43,7 @@ towards the ends of the sweep.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -162,6 +163,21 @@ def compute_sweep_stats(x: ArrayLike, y: ArrayLike) -> PeakStats:
     PeakStats
         max, min, cen and fwhm as bluesky defines them; com is
         ``integral(x y dx) / integral(y dx)`` (trapezoid rule), NaN when the
-        integral of y is 0.
+        integral of y is 0. cen and fwhm are NaN unless the sweep brackets
+        its peak: y crosses half height on both sides of the maximum. A
+        sweep that saw one flank only has no centre to show (bluesky's mean
+        of one crossing would be drawn as a peak where there is none).
     """
-    return compute_peak_stats(x, y, com_over="x")
+    stats = compute_peak_stats(x, y, com_over="x")
+    if math.isnan(stats.cen):
+        return stats
+    xa, ya = as_pairs(x, y)
+    valid = ~(np.isnan(xa) | np.isnan(ya))
+    xa, ya = xa[valid], ya[valid]
+    mid = (stats.max[1] + stats.min[1]) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        crossings = _crossings(xa, ya, mid)
+    x_peak = stats.max[0]
+    if crossings.size < 2 or not (crossings.min() < x_peak < crossings.max()):
+        return dataclasses.replace(stats, cen=_NAN, fwhm=_NAN)
+    return stats

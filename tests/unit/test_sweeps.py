@@ -95,3 +95,20 @@ def test_a_tweak_after_a_sweep_keeps_the_sweep() -> None:
 def test_few_points(xs) -> None:
     x = np.asarray(xs, dtype=float)
     assert latest_complete_sweep(x, starts_of(x)) == (0, x.size)
+
+
+def test_a_sweep_over_one_flank_has_no_centre_or_width():
+    """Live statistics show a centre only when the sweep brackets the peak."""
+    from chartioc.iocs.chart.peakstats import compute_sweep_stats
+    from chartioc.iocs.motor.gaussian import gaussian
+
+    def det(xs):
+        return np.array([gaussian([x], [1.0], 1.0, 1000.0, 0.0) for x in xs])
+
+    flank = np.linspace(1.5, 4.0, 30)  # past the peak at 1.0: one flank only
+    one_side = compute_sweep_stats(flank, det(flank))
+    assert np.isnan(one_side.cen) and np.isnan(one_side.fwhm)
+    assert one_side.max[1] > 0 and one_side.npoints == 30  # max and com still shown
+    whole = np.linspace(-3.0, 5.0, 60)
+    both = compute_sweep_stats(whole, det(whole))
+    assert abs(both.cen - 1.0) < 0.02 and abs(both.fwhm - 2.3548) < 0.05
