@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 import time
 from collections.abc import Sequence
@@ -38,8 +37,6 @@ from chartioc.iocs.common.access import guarded
 from chartioc.iocs.common.serve import serve
 
 __all__ = ["ChartIOC", "main", "parse_args"]
-
-log = logging.getLogger(__name__)
 
 STATUS_PERIOD = 1.0
 #: Seconds a source put waits for the named PV to connect and say its type. Within it a
@@ -253,10 +250,6 @@ class ChartIOC(PVGroup):
         if self.status_message.value != status.long:
             await self.status_message.write(status.long)
 
-    def _log_channel_report(self) -> None:
-        for line in self.sources.channel_report():
-            log.info("%s", line)
-
     @status.startup
     async def status(self, instance: Any, async_lib: Any) -> None:
         """Subscribe the sources, then start drawing and the status updates."""
@@ -266,7 +259,7 @@ class ChartIOC(PVGroup):
         self.render.mark_dirty()
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGUSR1, self._log_channel_report)
+            loop.add_signal_handler(signal.SIGUSR1, self.sources.log_channel_report)
         sleep = async_lib.library.sleep
         self._tasks += [
             loop.create_task(self.render.run(sleep)),

@@ -140,6 +140,11 @@ class ChartSources:
         ]
         return lines
 
+    def log_channel_report(self) -> None:
+        """Log :meth:`channel_report` (the chart IOC does on SIGUSR1)."""
+        for line in self.channel_report():
+            log.info("%s", line)
+
     # -- intake ------------------------------------------------------------------------------
     async def _on_event(self, event: Event) -> None:
         if isinstance(event, ValueUpdate):
