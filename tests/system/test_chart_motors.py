@@ -236,6 +236,7 @@ def test_two_sources_on_one_motor_share_its_channels(beamline):
         Z=f"{p}det",
         Sample="At rest",
     )
+    assert circuits_to(bl.chart_ioc.pid, EXTRA_PORT) == 1  # one context, one circuit
     report = channel_report(bl)
     for motor in ("motor", "motor2"):
         for field in ("RBV", "DMOV", "HLM", "LLM", "EGU", "PREC"):
@@ -243,7 +244,6 @@ def test_two_sources_on_one_motor_share_its_channels(beamline):
     assert report.get(f"{p}det") == (1, 1)
     # every PV the IOC holds: one channel, at most one subscription (a probed-only PV: 0)
     assert all(ch == 1 and subs <= 1 for ch, subs in report.values()), report
-    assert circuits_to(bl.chart_ioc.pid, EXTRA_PORT) == 1  # one context, one circuit
 
 
 def test_a_source_motors_follow_already_has_its_value_at_once(beamline):
