@@ -273,6 +273,7 @@ class PVMonitor:
         self._subs: dict[str, Any] = {}
         self._tokens: dict[str, tuple[int, int]] = {}  # connection, subscription callback ids
         self._owners: dict[str, set[Hashable]] = {}  # who follows each PV (see add)
+        self._changing = asyncio.Lock()  # one add or drop at a time: one subscription per PV
         self._listeners: list[Listener] = []
         self._queue: asyncio.Queue | None = None
         self._dispatcher: asyncio.Task | None = None
@@ -483,7 +484,10 @@ class PVMonitor:
         wanted = list(dict.fromkeys(pvnames))
         for name in wanted:
             self._owners.setdefault(name, set()).add(owner)
-        names = [n for n in wanted if n not in self._pvs]
+        async with self._changing:
+            await self._subscribe([n for n in wanted if n not in self._pvs])
+
+    async def _subscribe(self, names: list[str]) -> None:
         if not names:
             return
         if self._queue is None:
@@ -506,18 +510,17 @@ class PVMonitor:
     async def remove(self, pvnames: Iterable[str], *, owner: Hashable = None) -> None:
         """``owner`` stops following ``pvnames``; a PV no owner follows any more is dropped:
         its callbacks go and its events stop."""
-        dropped = []
-        for name in pvnames:
-            owners = self._owners.get(name)
-            if owners is not None:
-                owners.discard(owner)
-                if owners:
-                    continue  # another owner still follows it
-            dropped.append(name)
-        await self._drop(dropped)
+        names = list(pvnames)
+        for name in names:
+            self._owners.get(name, set()).discard(owner)
+        await self._drop(names)
 
-    async def _drop(self, pvnames: Iterable[str]) -> None:
-        """Stop following ``pvnames`` whoever follows them."""
+    async def _drop(self, pvnames: Iterable[str], *, force: bool = False) -> None:
+        """Stop following those of ``pvnames`` no owner follows (with ``force``: all)."""
+        async with self._changing:  # owners are looked at once no add is under way
+            await self._unsubscribe([n for n in pvnames if force or not self._owners.get(n)])
+
+    async def _unsubscribe(self, pvnames: list[str]) -> None:
         for name in pvnames:
             self._owners.pop(name, None)
             pv = self._pvs.pop(name, None)
@@ -620,7 +623,7 @@ class PVMonitor:
 
     async def close(self) -> None:
         """Drop every subscription; close the context if this object made it."""
-        await self._drop(list(self._pvs))
+        await self._drop(list(self._pvs), force=True)
         for task in (self._dispatcher, self._researcher, self._watchdog):
             if task is not None:
                 task.cancel()
