@@ -43,7 +43,7 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,7 @@ __all__ = [
     "RESEARCH_PERIOD",
     "RESEARCH_WINDOW",
     "WATCH_PERIOD",
+    "ChannelCount",
     "ConnectionChange",
     "Event",
     "Metadata",
@@ -129,6 +130,19 @@ class Metadata:
     precision: int = 3
     lower_ctrl_limit: float = 0.0
     upper_ctrl_limit: float = 0.0
+
+
+@dataclass(frozen=True)
+class ChannelCount:
+    """What caproto's live circuits hold for one PV name: channels and subscriptions.
+
+    Counted from caproto's own circuit state (the channels created on each
+    circuit and the subscription requests sent on it), not from this
+    monitor's tables: a second channel or subscription for a name shows here.
+    """
+
+    channels: int = 0
+    subscriptions: int = 0
 
 
 @dataclass(frozen=True)
@@ -221,6 +235,12 @@ class PVMonitor:
         lost (for the first :data:`RESEARCH_WINDOW` seconds of the outage);
         None leaves reconnection to caproto's back-off alone.
 
+    Sharing: several users (the chart IOC's sources and its
+    :class:`~chartioc.client.ca.motors.Motors`) may follow PVs through one
+    monitor, each as an ``owner`` of :meth:`add` and :meth:`remove`. A PV has
+    one channel and one subscription however many owners follow it, and is
+    dropped when its last owner removes it.
+
     Attributes
     ----------
     connected
@@ -252,12 +272,14 @@ class PVMonitor:
         self._pvs: dict[str, Any] = {}
         self._subs: dict[str, Any] = {}
         self._tokens: dict[str, tuple[int, int]] = {}  # connection, subscription callback ids
+        self._owners: dict[str, set[Hashable]] = {}  # who follows each PV (see add)
+        self._changing = asyncio.Lock()  # one add or drop at a time: one subscription per PV
         self._listeners: list[Listener] = []
         self._queue: asyncio.Queue | None = None
         self._dispatcher: asyncio.Task | None = None
         self._researcher: asyncio.Task | None = None
         self._watchdog: asyncio.Task | None = None
-        self._reading: dict[str, asyncio.Task] = {}  # metadata reads under way
+        self._reading: dict[str, asyncio.Task[Metadata | None]] = {}  # metadata reads under way
         self.connected: dict[str, bool] = {}
         self.metadata: dict[str, Metadata] = {}
         self.native: dict[str, NativeType] = {}
@@ -276,6 +298,11 @@ class PVMonitor:
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(event)`` (plain or async) for every event, in order."""
         self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        """Stop calling ``listener`` (one that was never added is ignored)."""
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
     async def _emit(self, event: Event) -> None:
         for listener in self._listeners:
@@ -297,9 +324,9 @@ class PVMonitor:
             self._reading[name] = reading
             self._queue.put_nowait(_Connected(name, now, reading, _native_type(pv)))
         else:
-            reading = self._reading.pop(name, None)
-            if reading is not None:
-                reading.cancel()  # do not hold the events up for a server that went away
+            lost = self._reading.pop(name, None)
+            if lost is not None:
+                lost.cancel()  # do not hold the events up for a server that went away
             self._queue.put_nowait(ConnectionChange(name, False, now))
 
     async def _on_value(self, sub: Any, response: Any) -> None:
@@ -447,9 +474,20 @@ class PVMonitor:
         return orphans - again
 
     # -- public API -------------------------------------------------------------------------
-    async def add(self, pvnames: Iterable[str]) -> None:
-        """Search, subscribe and keep following ``pvnames`` (returns without waiting)."""
-        names = [n for n in dict.fromkeys(pvnames) if n not in self._pvs]
+    async def add(self, pvnames: Iterable[str], *, owner: Hashable = None) -> None:
+        """Search, subscribe and keep following ``pvnames`` (returns without waiting).
+
+        ``owner`` says who follows them (any hashable; None by default): a PV
+        already followed gets no second channel or subscription, only one more
+        owner. Adding a PV twice with the same owner is the same as once.
+        """
+        wanted = list(dict.fromkeys(pvnames))
+        for name in wanted:
+            self._owners.setdefault(name, set()).add(owner)
+        async with self._changing:
+            await self._subscribe([n for n in wanted if n not in self._pvs])
+
+    async def _subscribe(self, names: list[str]) -> None:
         if not names:
             return
         if self._queue is None:
@@ -469,9 +507,22 @@ class PVMonitor:
             self._subs[pv.name] = sub
             self._tokens[pv.name] = (conn_token, sub_token)
 
-    async def remove(self, pvnames: Iterable[str]) -> None:
-        """Stop following ``pvnames``: their callbacks go and their events stop."""
+    async def remove(self, pvnames: Iterable[str], *, owner: Hashable = None) -> None:
+        """``owner`` stops following ``pvnames``; a PV no owner follows any more is dropped:
+        its callbacks go and its events stop."""
+        names = list(pvnames)
+        for name in names:
+            self._owners.get(name, set()).discard(owner)
+        await self._drop(names)
+
+    async def _drop(self, pvnames: Iterable[str], *, force: bool = False) -> None:
+        """Stop following those of ``pvnames`` no owner follows (with ``force``: all)."""
+        async with self._changing:  # owners are looked at once no add is under way
+            await self._unsubscribe([n for n in pvnames if force or not self._owners.get(n)])
+
+    async def _unsubscribe(self, pvnames: list[str]) -> None:
         for name in pvnames:
+            self._owners.pop(name, None)
             pv = self._pvs.pop(name, None)
             sub = self._subs.pop(name, None)
             conn_token, sub_token = self._tokens.pop(name, (None, None))
@@ -517,7 +568,9 @@ class PVMonitor:
         except Exception as ex:
             log.debug("%s: not left idle: %s", pvname, ex)
 
-    async def wait_connected(self, pvnames: Iterable[str] | None = None, timeout: float = 5.0):
+    async def wait_connected(
+        self, pvnames: Iterable[str] | None = None, timeout: float = 5.0
+    ) -> None:
         """Wait until ``pvnames`` (default: all) are connected; raise TimeoutError if not."""
         names = list(self._pvs if pvnames is None else pvnames)
         deadline = time.monotonic() + timeout
@@ -527,7 +580,39 @@ class PVMonitor:
                 raise TimeoutError(f"not connected within {timeout} s: {', '.join(missing)}")
             await asyncio.sleep(0.02)
 
-    async def write(self, pvname: str, value: Any, *, wait: bool = True, timeout: float | None):
+    def followed(self, owner: Hashable = None) -> set[str]:
+        """The PVs ``owner`` follows (see :meth:`add`)."""
+        return {name for name, owners in self._owners.items() if owner in owners}
+
+    def is_followed(self, pvname: str) -> bool:
+        """Does any owner follow ``pvname``? (Then :meth:`add` makes no new subscription, and
+        the new owner finds its state in ``connected``, ``native``, ``latest``.)"""
+        return pvname in self._pvs
+
+    def channel_counts(self) -> dict[str, ChannelCount]:
+        """A debug report: channels and subscriptions per PV name on the live circuits.
+
+        Read from caproto's circuit state of this monitor's context (every PV
+        it holds, followed or only probed), like EPICS' ``dbcar`` report of an
+        IOC's CA links. Empty before the context exists.
+        """
+        if self._context is None:
+            return {}
+        channels: dict[str, int] = {}
+        subscriptions: dict[str, int] = {}
+        for cm in list(self._context.circuit_managers.values()):
+            if cm.dead.is_set():
+                continue
+            for chan in list(cm.circuit.channels.values()):
+                if chan.states[ca.CLIENT] is not ca.CONNECTED:
+                    continue
+                channels[chan.name] = channels.get(chan.name, 0) + 1
+                subscriptions[chan.name] = subscriptions.get(chan.name, 0) + len(chan.subscriptions)
+        return {n: ChannelCount(channels[n], subscriptions[n]) for n in sorted(channels)}
+
+    async def write(
+        self, pvname: str, value: Any, *, wait: bool = True, timeout: float | None
+    ) -> None:
         """Write ``value``; with ``wait`` the call returns when the server's put completes."""
         pv = self._pvs.get(pvname)
         if pv is None:
@@ -538,7 +623,7 @@ class PVMonitor:
 
     async def close(self) -> None:
         """Drop every subscription; close the context if this object made it."""
-        await self.remove(list(self._pvs))
+        await self._drop(list(self._pvs), force=True)
         for task in (self._dispatcher, self._researcher, self._watchdog):
             if task is not None:
                 task.cancel()

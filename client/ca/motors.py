@@ -16,21 +16,34 @@ under ``asyncio.run``::
         await motors.close()
 
     asyncio.run(main())
+
+Several users in one process share one :class:`PVMonitor` (and so one CA
+channel per PV): give it as ``monitor``. The chart IOC does so, and follows
+only the fields it reads (``fields``); see :func:`is_motor_record` for how it
+tells a motor record from any other PV.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import inspect
+import logging
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from caproto.asyncio.client import Context
 
 from chartioc.client.ca.monitor import Event, Listener, Metadata, PVMonitor
 
-__all__ = ["MOTOR_FIELDS", "MotorState", "Motors"]
+__all__ = ["MOTOR_FIELDS", "MOTOR_RECORD_TYPE", "MotorState", "Motors", "is_motor_record"]
+
+log = logging.getLogger(__name__)
 
 #: The fields each motor subscribes; ``running`` is this project's mock-motor PV.
 MOTOR_FIELDS = ("VAL", "RBV", "running", "DMOV", "MOVN", "EGU", "PREC", "HLM", "LLM", "TWV")
+#: What a motor record's ``.RTYP`` field reads.
+MOTOR_RECORD_TYPE = "motor"
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,13 @@ class Motors:
         A caproto asyncio ``Context`` to share (one is made when None).
     timeout
         Default timeout of reads and connection waits, in seconds.
+    monitor
+        A :class:`PVMonitor` to share with other users (instead of ``context``):
+        a field someone else follows too has one channel and one subscription,
+        and :meth:`close` leaves the monitor open for them.
+    fields
+        The fields to follow (default :data:`MOTOR_FIELDS`); :meth:`state`
+        reads None for the others.
     """
 
     def __init__(
@@ -73,12 +93,21 @@ class Motors:
         context: Context | None = None,
         *,
         timeout: float = 5.0,
+        monitor: PVMonitor | None = None,
+        fields: Sequence[str] = MOTOR_FIELDS,
     ) -> None:
         if not names:
             raise ValueError("Motors needs at least one motor name")
+        if monitor is not None and context is not None:
+            raise ValueError("give Motors a context or a monitor, not both")
         self.prefix = prefix
         self.names = list(names)
-        self.monitor = PVMonitor(context, timeout=timeout)
+        self.fields = tuple(fields)
+        self._shared = monitor is not None
+        self.monitor = monitor if monitor is not None else PVMonitor(context, timeout=timeout)
+        self._listeners: list[Listener] = []
+        self._pvnames = {self.pvname(n, f) for n in self.names for f in self.fields}
+        self.monitor.add_listener(self._relay)
 
     def pvname(self, name: str, field: str) -> str:
         """The PV name of ``field`` of motor ``name`` (``BEAMLINE:motor.RBV``)."""
@@ -90,18 +119,44 @@ class Motors:
             raise KeyError(f"unknown motor {name!r}; known: {', '.join(self.names)}")
 
     def add_listener(self, listener: Listener) -> None:
-        """Call ``listener(event)`` for every update and connection change, in order."""
-        self.monitor.add_listener(listener)
+        """Call ``listener(event)`` for every update and connection change of these motors'
+        fields, in order (a shared monitor's other PVs are not passed on)."""
+        self._listeners.append(listener)
+
+    async def _relay(self, event: Event) -> None:
+        if event.pvname not in self._pvnames:
+            return
+        for listener in self._listeners:
+            try:
+                result = listener(event)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("listener failed on %r", event)
+
+    def field_of(self, pvname: str) -> tuple[str, str] | None:
+        """(motor name, field) of one of these motors' PVs, else None."""
+        if pvname not in self._pvnames:
+            return None
+        for name in self.names:
+            head = f"{self.prefix}{name}."
+            if pvname.startswith(head) and pvname[len(head) :] in self.fields:
+                return name, pvname[len(head) :]
+        return None
 
     async def start(self) -> None:
         """Subscribe every field of every motor (returns without waiting for connections)."""
-        await self.monitor.add(self.pvname(n, f) for n in self.names for f in MOTOR_FIELDS)
+        await self.monitor.add(sorted(self._pvnames), owner=self._owner)
+
+    @property
+    def _owner(self) -> Hashable:
+        return self if self._shared else None
 
     async def wait_connected(self, timeout: float = 5.0) -> None:
         """Wait until every field of every motor is connected."""
-        await self.monitor.wait_connected(timeout=timeout)
+        await self.monitor.wait_connected(sorted(self._pvnames), timeout=timeout)
 
-    def _value(self, name: str, field: str):
+    def _value(self, name: str, field: str) -> Any:
         update = self.monitor.latest.get(self.pvname(name, field))
         return None if update is None else update.value
 
@@ -130,7 +185,9 @@ class Motors:
             rbv_timestamp=None if rbv is None else rbv.timestamp,
         )
 
-    async def move(self, name: str, target: float, *, wait: bool = True, timeout=None) -> None:
+    async def move(
+        self, name: str, target: float, *, wait: bool = True, timeout: float | None = None
+    ) -> None:
         """Move motor ``name`` to ``target``; with ``wait``, return when the move has ended."""
         await self.monitor.write(
             self.pvname(name, "VAL"), float(target), wait=wait, timeout=timeout
@@ -140,7 +197,9 @@ class Motors:
         """Stop motor ``name`` (STOP=1)."""
         await self.monitor.write(self.pvname(name, "STOP"), 1, wait=False, timeout=None)
 
-    async def tweak(self, name: str, direction: int, *, wait: bool = True, timeout=None) -> None:
+    async def tweak(
+        self, name: str, direction: int, *, wait: bool = True, timeout: float | None = None
+    ) -> None:
         """Move motor ``name`` by +TWV (``direction > 0``) or -TWV (``direction < 0``)."""
         if direction == 0:
             raise ValueError("tweak direction must be +1 or -1")
@@ -148,20 +207,52 @@ class Motors:
         await self.monitor.write(self.pvname(name, field), 1, wait=wait, timeout=timeout)
 
     async def close(self) -> None:
-        """Unsubscribe everything (and close the context if it was made here)."""
-        await self.monitor.close()
+        """Unsubscribe everything (and close the context if it was made here).
+
+        With a shared monitor only these motors' fields go (those nobody else
+        follows); the monitor stays open.
+        """
+        self.monitor.remove_listener(self._relay)
+        if self._shared:
+            await self.monitor.remove(sorted(self._pvnames), owner=self._owner)
+        else:
+            await self.monitor.close()
 
     async def __aenter__(self) -> Motors:
         await self.start()
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
 
-def _first(value, default):
+def _first(value: Any, default: Any) -> Any:
     """``value`` unless it is None (0 and '' are real values)."""
     return default if value is None else value
+
+
+async def is_motor_record(monitor: PVMonitor, record: str, timeout: float) -> bool | None:
+    """Is ``record`` a motor record? Its ``.RTYP`` read once on ``monitor``'s context.
+
+    True when it reads :data:`MOTOR_RECORD_TYPE`, False for another record
+    type, None when nothing answered within ``timeout`` s (no such record, a
+    server that is not up yet, or a server without record fields, such as a
+    plain caproto PV). The channel is left idle afterwards. Never raises.
+    """
+    name = f"{record}.RTYP"
+    try:
+        (pv,) = await monitor.context.get_pvs(name, timeout=timeout)
+        await pv.wait_for_connection(timeout=timeout)
+        reading = await pv.read(timeout=timeout)
+    except Exception as ex:  # no answer (in time): nothing known
+        log.debug("%s: no answer within %.1f s (%s)", name, timeout, type(ex).__name__)
+        return None
+    with contextlib.suppress(Exception):
+        await pv.go_idle()
+    value: Any = reading.data[0] if len(reading.data) else b""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return str(value).strip() == MOTOR_RECORD_TYPE
 
 
 __all__ += ["Event"]

@@ -60,3 +60,48 @@ def test_unknown_motor_name_is_a_clear_error():
         motors.pvname("b", "RBV")
     with pytest.raises(ValueError):
         Motors("X:", [])
+
+
+def test_motors_on_a_shared_monitor_share_its_channels(motor_ioc, motor):
+    """``Motors(monitor=...)``: one channel and one subscription per PV with the monitor's
+    other users; its listeners see only its own fields; ``close`` leaves the others'."""
+    from chartioc.client.ca.monitor import ChannelCount, PVMonitor
+    from chartioc.client.ca.motors import is_motor_record
+
+    name = motor.removeprefix(motor_ioc.prefix)
+    rbv = f"{motor}.RBV"
+    det = f"{motor_ioc.prefix}det"
+
+    async def scenario():
+        monitor = PVMonitor()
+        await monitor.add([rbv, det])  # the monitor's own user follows RBV and det
+        motors = Motors(motor_ioc.prefix, [name], monitor=monitor, fields=("RBV", "DMOV", "HLM"))
+        seen: list = []
+        motors.add_listener(seen.append)
+        await motors.start()
+        await motors.wait_connected(timeout=5)
+        await monitor.wait_connected(timeout=5)
+        await asyncio.sleep(0.2)
+        counts = monitor.channel_counts()
+        assert counts[rbv] == ChannelCount(1, 1)  # shared: one channel, one subscription
+        assert counts[f"{motor}.DMOV"] == ChannelCount(1, 1)
+        assert counts[det] == ChannelCount(1, 1)
+        assert monitor.followed(motors) == {rbv, f"{motor}.DMOV", f"{motor}.HLM"}
+        assert {e.pvname for e in seen} <= {rbv, f"{motor}.DMOV", f"{motor}.HLM"}  # no det
+        st = motors.state(name)
+        assert st.hlm == 10.0 and st.dmov is True and st.llm is None  # LLM not followed
+        assert await is_motor_record(monitor, motor, 2.0) is True
+        assert await is_motor_record(monitor, det, 1.0) is None  # no record fields: no answer
+        await motors.close()
+        assert monitor.is_followed(rbv) and not monitor.is_followed(f"{motor}.DMOV")
+        events: list = []
+        monitor.add_listener(events.append)
+        await monitor.write(f"{motor}.VAL", 0.5, timeout=10)
+        await asyncio.sleep(0.2)
+        names = {e.pvname for e in events if isinstance(e, ValueUpdate)}
+        assert rbv in names and f"{motor}.DMOV" not in names  # RBV kept for the other user
+        assert monitor.channel_counts()[f"{motor}.DMOV"].subscriptions == 0
+        await monitor.write(f"{motor}.VAL", 0.0, timeout=10)
+        await monitor.close()
+
+    run(scenario())

@@ -1,0 +1,113 @@
+"""The command line of ``chartioc-chart``: caproto's IOC options plus the chart's settings."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from caproto.server import template_arg_parser
+
+from chartioc.iocs.chart.engine import FIT_MODES, SAMPLE_MODES, ChartConfig, ConfigError
+from chartioc.iocs.chart.model import CHART_KINDS
+from chartioc.iocs.chart.settings import DEFAULTS, FIT_CHOICES, SAMPLE_CHOICES
+from chartioc.iocs.common.access import add_access_argument, rules_from_args
+
+__all__ = ["parse_args"]
+
+
+def _word(modes: Sequence[str], choices: Sequence[str]) -> Callable[[str], str]:
+    """An argparse type: a mode (``rest``) or its PV enum string (``At rest``), any case."""
+    names = {m.lower(): m for m in modes} | {
+        c.lower(): m for c, m in zip(choices, modes, strict=True)
+    }
+
+    def convert(text: str) -> str:
+        try:
+            return names[text.strip().lower()]
+        except KeyError:
+            words = ", ".join([*modes, *(repr(c) for c in choices)])
+            raise argparse.ArgumentTypeError(f"{text!r}: one of {words}") from None
+
+    return convert
+
+
+def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Parse the command line into (IOC kwargs, caproto run kwargs)."""
+    parser, split_args = template_arg_parser(
+        default_prefix="BEAMLINE:chart:",
+        desc="Chart IOC: draws PVs with matplotlib and serves the frames as image PVs.",
+        supported_async_libs=["asyncio"],
+    )
+    parser.add_argument(
+        "sources", nargs="*", metavar="PV", help="Y source PVs (strip: up to 4; others: Y1)"
+    )
+    parser.add_argument("--kind", choices=CHART_KINDS, default="strip")
+    parser.add_argument("--x", default="", help="X source PV (xy, map, grid)")
+    parser.add_argument("--z", default="", help="value PV (grid)")
+    parser.add_argument(
+        "--y",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PV",
+        help="Y source PVs, as the positional PVs (strip: up to 4; others: Y1)",
+    )
+    parser.add_argument(
+        "--sample",
+        type=_word(SAMPLE_MODES, SAMPLE_CHOICES),
+        default=DEFAULTS.sample,
+        metavar="{update,rest}",
+        help="xy/grid: a point on every update, or each time the motors come to rest; "
+        "the PV's words 'Each update' and 'At rest' work too",
+    )
+    parser.add_argument(
+        "--fit",
+        type=_word(FIT_MODES, FIT_CHOICES),
+        default=DEFAULTS.fit,
+        metavar="{off,gaussian}",
+        help="xy fit (or the PV's words 'Off', 'Gaussian')",
+    )
+    parser.add_argument("--colormap", default=DEFAULTS.colormap, help="grid colour map")
+    parser.add_argument(
+        "--color-limits",
+        nargs=2,
+        type=float,
+        metavar=("LOW", "HIGH"),
+        default=(DEFAULTS.color_low, DEFAULTS.color_high),
+        help="grid colour scale (equal: follow the data)",
+    )
+    parser.add_argument("--window", type=float, default=DEFAULTS.window, help="strip window, s")
+    parser.add_argument("--width", type=int, default=DEFAULTS.width)
+    parser.add_argument("--height", type=int, default=DEFAULTS.height)
+    parser.add_argument(
+        "--max-rate", type=float, default=DEFAULTS.max_rate, help="frames per second, max"
+    )
+    parser.add_argument("--title", default="")
+    add_access_argument(parser)
+    args = parser.parse_args(argv)
+    try:
+        config = ChartConfig().with_(
+            kind=args.kind,
+            x=args.x,
+            ys=(*args.sources, *args.y),
+            window=args.window,
+            width=args.width,
+            height=args.height,
+            max_rate=args.max_rate,
+            title=args.title,
+            z=args.z,
+            sample=args.sample,
+            fit=args.fit,
+            colormap=args.colormap,
+            color_low=args.color_limits[0],
+            color_high=args.color_limits[1],
+        )
+    except ConfigError as ex:
+        parser.error(str(ex))
+    ioc_options, run_options = split_args(args)
+    run_options["verbose"] = args.verbose or 0
+    ioc_options.pop("macros", None)
+    ioc_options["access"] = rules_from_args(parser, args)
+    ioc_options["config"] = config
+    return ioc_options, run_options
