@@ -61,6 +61,7 @@ __all__ = [
     "NativeType",
     "PVMonitor",
     "ValueUpdate",
+    "call_listeners",
 ]
 
 log = logging.getLogger(__name__)
@@ -305,13 +306,7 @@ class PVMonitor:
             self._listeners.remove(listener)
 
     async def _emit(self, event: Event) -> None:
-        for listener in self._listeners:
-            try:
-                result = listener(event)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                log.exception("listener failed on %r", event)
+        await call_listeners(self._listeners, event)
 
     # -- caproto callbacks: coroutines (run in order on the loop) that only queue ------------
     async def _on_connection(self, pv: Any, state: str) -> None:
@@ -634,6 +629,17 @@ class PVMonitor:
         if self._own_context and self._context is not None:
             await self._context.disconnect()
             self._context = None
+
+
+async def call_listeners(listeners: list[Listener], event: Event) -> None:
+    """Call each listener with ``event`` in turn (awaiting coroutines); one that fails is logged."""
+    for listener in list(listeners):
+        try:
+            result = listener(event)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            log.exception("listener failed on %r", event)
 
 
 def _number(value: Any, default: float) -> float:

@@ -26,7 +26,6 @@ tells a motor record from any other PV.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from typing import Any
 
 from caproto.asyncio.client import Context
 
-from chartioc.client.ca.monitor import Event, Listener, Metadata, PVMonitor
+from chartioc.client.ca.monitor import Event, Listener, Metadata, PVMonitor, call_listeners
 
 __all__ = ["MOTOR_FIELDS", "MOTOR_RECORD_TYPE", "MotorState", "Motors", "is_motor_record"]
 
@@ -124,15 +123,8 @@ class Motors:
         self._listeners.append(listener)
 
     async def _relay(self, event: Event) -> None:
-        if event.pvname not in self._pvnames:
-            return
-        for listener in self._listeners:
-            try:
-                result = listener(event)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                log.exception("listener failed on %r", event)
+        if event.pvname in self._pvnames:
+            await call_listeners(self._listeners, event)
 
     def field_of(self, pvname: str) -> tuple[str, str] | None:
         """(motor name, field) of one of these motors' PVs, else None."""

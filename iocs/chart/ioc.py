@@ -33,8 +33,7 @@ from chartioc.iocs.chart.source_states import banner_problems
 from chartioc.iocs.chart.sources import ChartSources, SourceHooks
 from chartioc.iocs.chart.stats_group import StatsGroup
 from chartioc.iocs.chart.status import MESSAGE_LENGTH, compose_status, unusable_summary
-from chartioc.iocs.common.access import guarded
-from chartioc.iocs.common.serve import serve
+from chartioc.iocs.common.serve import run_ioc
 
 __all__ = ["ChartIOC", "main", "parse_args"]
 
@@ -275,14 +274,7 @@ class ChartIOC(PVGroup):
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``chartioc-chart``."""
     ioc_options, run_options = parse_args(argv)
-    access = ioc_options.pop("access")
-    ioc = ChartIOC(**ioc_options)
-    serve(
-        guarded(ioc.pvdb, access),
-        interfaces=run_options["interfaces"],
-        log_pv_names=run_options["log_pv_names"],
-        verbose=run_options["verbose"],
-    )
+    run_ioc(ChartIOC, ioc_options, run_options)
 
 
 if __name__ == "__main__":

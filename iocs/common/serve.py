@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequenc
 from typing import Any
 
 from chartioc.iocs.common import caproto_fixes
+from chartioc.iocs.common.access import guarded
 from chartioc.iocs.common.logs import quiet_noise, quiet_refused_writes
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "is_loopback",
     "log_to_console",
     "pv_names",
+    "run_ioc",
     "serve",
 ]
 
@@ -207,3 +209,30 @@ def serve(
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, no traceback
         asyncio.run(_run())
+
+
+def run_ioc(
+    group_class: Callable[..., Any],
+    ioc_options: Mapping[str, Any],
+    run_options: Mapping[str, Any],
+) -> None:
+    """Build an IOC's ``PVGroup`` from its parsed options and serve it (both IOC mains).
+
+    Parameters
+    ----------
+    group_class
+        The IOC's group (``MotorIOC``, ``ChartIOC``).
+    ioc_options
+        Its keyword arguments, with ``access`` (the rules or None) among them.
+    run_options
+        ``interfaces``, ``log_pv_names`` and ``verbose`` from the command line.
+    """
+    options = dict(ioc_options)
+    access = options.pop("access")
+    ioc = group_class(**options)
+    serve(
+        guarded(ioc.pvdb, access),
+        interfaces=run_options["interfaces"],
+        log_pv_names=run_options["log_pv_names"],
+        verbose=run_options["verbose"],
+    )

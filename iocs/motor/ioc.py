@@ -12,9 +12,9 @@ from typing import Any
 
 from caproto.server import template_arg_parser
 
-from chartioc.iocs.common.access import add_access_argument, guarded, rules_from_args
+from chartioc.iocs.common.access import add_access_argument, rules_from_args
 from chartioc.iocs.common.guard import guard_inputs
-from chartioc.iocs.common.serve import serve
+from chartioc.iocs.common.serve import run_ioc
 from chartioc.iocs.motor.detector import make_detector_group
 from chartioc.iocs.motor.record import MotorGroup
 
@@ -149,14 +149,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``chartioc-motor``."""
     ioc_options, run_options = parse_args(argv)
-    access = ioc_options.pop("access")
-    ioc = MotorIOC(**ioc_options)
-    serve(
-        guarded(ioc.pvdb, access),
-        interfaces=run_options["interfaces"],
-        log_pv_names=run_options["log_pv_names"],
-        verbose=run_options["verbose"],
-    )
+    run_ioc(MotorIOC, ioc_options, run_options)
 
 
 if __name__ == "__main__":
