@@ -20,14 +20,14 @@ demo: $(STAMP)
 WORKERS ?= 3
 test: $(STAMP)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
-	$(PY) -m pytest tests/system -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest tests/system -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The fast loop: pure logic only, no IOC (about 15 s).
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 test-system: $(STAMP)
-	$(PY) -m pytest tests/system -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest tests/system -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Figures, never asserts: each script prints and saves bench/results/*.json;
 # report.py writes docs/performance.md from them. About 6 minutes.

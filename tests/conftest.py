@@ -47,11 +47,22 @@ def ca_repeater():
         yield repeater
 
 
+#: System test files that load the machine most (50 clients, 2 minutes at 50 Hz, frame
+#: floods): with xdist they run one after the other on one worker, never side by side.
+HEAVY = {"test_load", "test_lossless", "test_gui"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Every test under tests/system/ talks to real processes: mark it ``ca``."""
+    """Every test under tests/system/ talks to real processes: mark it ``ca``.
+
+    For ``--dist loadgroup`` each file is one group (its module fixtures start
+    once), and the :data:`HEAVY` files share one group.
+    """
     for item in items:
-        if "system" in Path(str(item.fspath)).parts:
+        path = Path(str(item.fspath))
+        if "system" in path.parts:
             item.add_marker(pytest.mark.ca)
+            item.add_marker(pytest.mark.xdist_group("heavy" if path.stem in HEAVY else path.stem))
 
 
 def pytest_sessionfinish(session, exitstatus):
