@@ -157,9 +157,9 @@ def test_panel_shows_the_fit_of_an_xy_chart(beamline, qtbot):
     bl.put("det:motor:cen", 0.5, prefix=p)
     bl.put("motor.VAL", -1.5, prefix=p)
     assert bl.put("Clear", 1) == 1
-    qtbot.waitUntil(lambda: panel.chart.fit.text() == "Waiting", timeout=5000)
+    qtbot.waitUntil(lambda: panel.chart.fit.text() == "Waiting", timeout=15000)
     bl.put("motor.VAL", 2.5, prefix=p)  # across the peak
-    qtbot.waitUntil(lambda: panel.chart.fit.text().startswith("OK"), timeout=5000)
+    qtbot.waitUntil(lambda: panel.chart.fit.text().startswith("OK"), timeout=15000)
     # the fit's numbers with the PVs' precision (4): the peak is where the detector has it
     assert "cen 0.5000" in panel.chart.fit.text(), panel.chart.fit.text()
     for name, value in (("Kind", "strip"), ("Y1", f"{p}motor.RBV"), ("Y2", f"{p}det")):
@@ -302,7 +302,15 @@ def test_chart_ioc_restart_shows_disconnected_then_frames_resume(beamline, qtbot
     bl.chart_ioc.start()
     qtbot.waitUntil(lambda: panel.image.connected, timeout=30000)
     bl.put("motor.VAL", 0.3, prefix=bl.prefix)  # something to draw
-    qtbot.waitUntil(lambda: panel.image.frames_received > frames, timeout=10000)
+    # The restarted chart IOC's first frames may still name its sources while they
+    # connect; wait (bounded) for a frame with the overlay gone and nothing red added.
+    qtbot.waitUntil(
+        lambda: (
+            panel.image.frames_received > frames
+            and count_colour(grab(panel.image), OVERLAY, tol=40) <= red + 5
+        ),
+        timeout=15000,
+    )
     assert count_colour(grab(panel.image), OVERLAY, tol=40) <= red + 5
     assert lost_after < 3.0
     panel.close()
