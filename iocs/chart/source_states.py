@@ -94,13 +94,16 @@ def status_inputs(
 
 
 def banner_problems(sources: Sequence[str], inputs: StatusInputs) -> dict[str, str]:
-    """Each source's problem for the frame's banner: ``a string``, ``not found``, or ''."""
+    """Each source's problem for the frame's banner: ``a string``, ``not found``,
+    ``connecting`` (never connected yet, still searched for), or ''."""
     problems: dict[str, str] = {}
     for name in sources:
         if name in inputs.unusable:
             problems[name] = inputs.unusable[name][1]  # brief: "a string", "an image"
         elif name in inputs.not_found:
             problems[name] = "not found"
+        elif name in inputs.connecting:
+            problems[name] = "connecting"
         else:
             problems[name] = ""
     return problems

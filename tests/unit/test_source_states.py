@@ -44,7 +44,8 @@ def test_a_source_that_is_no_number_is_only_that() -> None:
     assert got.unusable == {B: ("a string, not a number", "a string")}
     assert banner_problems([A, B], got) == {A: "", B: "a string"}
     got = inputs()
-    assert banner_problems([A, B, C, D], got) == {A: "", B: "", C: "not found", D: ""}
+    # D has not answered yet: the banner says so instead of DISCONNECTED
+    assert banner_problems([A, B, C, D], got) == {A: "", B: "", C: "not found", D: "connecting"}
 
 
 def test_only_the_configured_sources_count() -> None:
