@@ -67,8 +67,22 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
-def free_ports(count: int, *, low: int = 20000, high: int = 60000) -> list[int]:
-    """``count`` consecutive ports, each free for both TCP and UDP on 127.0.0.1."""
+def _ephemeral_low(default: int = 32768) -> int:
+    """The first port the kernel hands out to unbound sockets (Linux ``ip_local_port_range``)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return default
+
+
+def free_ports(count: int, *, low: int = 20000, high: int | None = None) -> list[int]:
+    """``count`` consecutive ports, each free for both TCP and UDP on 127.0.0.1.
+
+    By default below the kernel's ephemeral range: a port chosen now is bound
+    by an IOC later, and a client socket (a test's or a benchmark's, thousands
+    in the load test) must not take it in between.
+    """
+    high = min(_ephemeral_low(), 60000) if high is None else high
     for _ in range(200):
         base = random.randrange(low, high - count)
         ports = list(range(base, base + count))
