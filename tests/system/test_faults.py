@@ -207,7 +207,8 @@ def test_viewers_killed_mid_transfer_cost_the_ioc_nothing(beamline):
     pid = bl.chart_ioc.pid
     frame_bytes = 640 * 480 * 3
     assert bl.put("Width", 640) == 1 and bl.put("Height", 480) == 1
-    run_tool("caput", "-c", "-w", "10", f"{bl.prefix}motor.VELO", "0.5")
+    # Slow enough (8 units at 0.2/s: 40 s) that the move outlasts the test under load.
+    run_tool("caput", "-c", "-w", "10", f"{bl.prefix}motor.VELO", "0.2")
     try:
         caput_motor(bl, -4.0 if float(caget_value(f"{bl.prefix}motor.RBV")) > 0 else 4.0, False)
         uid = bl.uid()

@@ -170,7 +170,7 @@ def test_panel_shows_the_fit_of_an_xy_chart(beamline, qtbot):
 
 def test_gui_stays_responsive_and_repaints_at_its_cap_under_a_frame_flood(beamline, qtbot):
     bl = beamline
-    cap = 20.0
+    cap = 5.0  # well under what the IOC sends even on a loaded machine (CI saw 15 frames/s)
     assert bl.put("MaxRate", 100.0) == 1
     assert bl.put("Width", 640) == 1 and bl.put("Height", 480) == 1
     widget = PVImage(bl.chart + "image1:", max_fps=cap)

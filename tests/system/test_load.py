@@ -43,6 +43,7 @@ from caproto.asyncio.client import Context
 
 prefix, clients, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 SCALARS = ["image1:UniqueId_RBV", "FramesRendered_RBV", "Status_RBV", "InputsConnected_RBV"]
+TIMEOUT = 20.0
 totals = {"cycles": 0, "failures": 0, "updates": 0, "image_bytes": 0, "errors": []}
 
 async def client(index, deadline):
@@ -53,8 +54,11 @@ async def client(index, deadline):
         ctx = Context()
         first = {n: asyncio.Event() for n in names}
         subs = []
+        stage, started = "connect", time.monotonic()
         try:
-            pvs = await ctx.get_pvs(*names, timeout=10)
+            # Bounds, not figures: on 2 cores shared with other test workers a connect
+            # took over 10 s once (the IOC was starved, not stuck); the test prints them.
+            pvs = await ctx.get_pvs(*names, timeout=TIMEOUT)
 
             for pv in pvs:
                 async def on_update(sub, response, name=pv.name):
@@ -66,12 +70,14 @@ async def client(index, deadline):
                 sub = pv.subscribe(data_type="time")
                 sub.add_callback(on_update)
                 subs.append((sub, on_update))
-            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in first.values())), 10)
+            stage = "first update"
+            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in first.values())), TIMEOUT)
             await asyncio.sleep(random.uniform(1.0, 3.0))  # monitoring
             totals["cycles"] += 1
         except Exception as ex:
             totals["failures"] += 1
-            totals["errors"].append(repr(ex)[:200])
+            took = time.monotonic() - started
+            totals["errors"].append(f"{stage} after {took:.1f} s: {ex!r}"[:200])
         finally:
             await ctx.disconnect()
 
@@ -133,7 +139,7 @@ def beamline(ioc_log_dir):
         yield bl
 
 
-@pytest.mark.timeout(LOAD_SECONDS + 90)
+@pytest.mark.timeout(LOAD_SECONDS + 120)
 def test_fifty_clients_come_and_go_for_a_minute(beamline):
     bl = beamline
     pid = bl.chart_ioc.pid
@@ -173,7 +179,7 @@ def test_fifty_clients_come_and_go_for_a_minute(beamline):
             stop.set()
             results = []
             for w in workers:
-                out, err = w.communicate(timeout=30)
+                out, err = w.communicate(timeout=60)  # a last cycle may wait 2 x 20 s
                 assert w.returncode == 0, err[-2000:]
                 results.append(json.loads(out.strip().splitlines()[-1]))
     finally:
