@@ -67,7 +67,7 @@ class LocalBeamline:
             CHART_MODULE,
             ["--prefix", self.chart, *(chart_args or [f"{prefix}motor.RBV"])],
             port=chart_port,
-            ready_pv=f"{self.chart}image1:UniqueId_RBV",
+            ready_pv=f"{self.chart}Charts_RBV",  # one chart or many: the IOC answers
             log_path=chart_log,
         )
 

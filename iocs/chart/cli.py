@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from caproto.server import template_arg_parser
 
+from chartioc.iocs.chart.chart_file import ChartFileError, load_charts
 from chartioc.iocs.chart.engine import FIT_MODES, SAMPLE_MODES, ChartConfig, ConfigError
 from chartioc.iocs.chart.model import CHART_KINDS
 from chartioc.iocs.chart.settings import DEFAULTS, FIT_CHOICES, SAMPLE_CHOICES
 from chartioc.iocs.common.access import add_access_argument, rules_from_args
 
 __all__ = ["parse_args"]
+
+#: The options that set the one chart of today's command line (not with --config).
+_CHART_OPTIONS = (
+    "sources",
+    "kind",
+    "x",
+    "z",
+    "y",
+    "sample",
+    "fit",
+    "colormap",
+    "color_limits",
+    "window",
+    "width",
+    "height",
+    "max_rate",
+    "title",
+)
 
 
 def _word(modes: Sequence[str], choices: Sequence[str]) -> Callable[[str], str]:
@@ -84,8 +104,45 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[
         "--max-rate", type=float, default=DEFAULTS.max_rate, help="frames per second, max"
     )
     parser.add_argument("--title", default="")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="serve the charts of this TOML file, each under {prefix}NAME: "
+        "(instead of one chart from the options above)",
+    )
+    parser.add_argument(
+        "--autosave",
+        metavar="FILE",
+        help="save every chart's settings to FILE on change and restore them at start",
+    )
     add_access_argument(parser)
     args = parser.parse_args(argv)
+    ioc_options, run_options = split_args(args)
+    run_options["verbose"] = args.verbose or 0
+    ioc_options.pop("macros", None)
+    ioc_options["access"] = rules_from_args(parser, args)
+    ioc_options["autosave"] = args.autosave
+    if args.config is not None:
+        given = [
+            o
+            for o in _CHART_OPTIONS
+            if (
+                getattr(args, o)
+                if o in ("sources", "y")
+                else getattr(args, o) != parser.get_default(o)
+            )
+        ]
+        if given:
+            names = ", ".join(
+                "PVs" if o == "sources" else "--" + o.replace("_", "-") for o in given
+            )
+            parser.error(f"--config defines the charts: {names} cannot be given with it")
+        try:
+            ioc_options["charts"] = load_charts(args.config).charts
+        except ChartFileError as ex:
+            print(f"{parser.prog}: error: {ex}", file=sys.stderr)
+            sys.exit(2)
+        return ioc_options, run_options
     try:
         config = ChartConfig().with_(
             kind=args.kind,
@@ -105,9 +162,5 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[
         )
     except ConfigError as ex:
         parser.error(str(ex))
-    ioc_options, run_options = split_args(args)
-    run_options["verbose"] = args.verbose or 0
-    ioc_options.pop("macros", None)
-    ioc_options["access"] = rules_from_args(parser, args)
     ioc_options["config"] = config
     return ioc_options, run_options

@@ -139,6 +139,10 @@ class ChartEngine:
         self._clear_pairs()
 
     # -- intake ------------------------------------------------------------------------
+    def follows(self, pvname: str) -> bool:
+        """Is ``pvname`` one of this chart's sources?"""
+        return pvname in self._sources
+
     def ingest_value(self, pvname: str, value: object, timestamp: float) -> bool:
         """Enter one update; True when it belongs to this chart."""
         src = self._sources.get(pvname)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from caproto import ChannelType
 from caproto.server import PVGroup, pvproperty
+from caproto.server.autosave import autosaved
 
 from chartioc.iocs.chart.engine import (
     FIT_MODES,
@@ -23,6 +24,7 @@ from chartioc.iocs.chart.engine import (
     ConfigError,
 )
 from chartioc.iocs.chart.model import CHART_KINDS
+from chartioc.iocs.chart.saved_settings import SAVED_SETTINGS
 from chartioc.iocs.chart.settings import (
     DEFAULTS,
     FIT_CHOICES,
@@ -69,7 +71,9 @@ def setting(name: str, value: Any, forward: Forward, *, doc: str, **spec: Any) -
         return await forward(group.handler, written)
 
     put.__doc__ = doc
-    return pvproperty(value=value, name=name, doc=doc, put=put, **spec)
+    prop = pvproperty(value=value, name=name, doc=doc, put=put, **spec)
+    # caproto's autosave tag (fields=(): caproto's default saves a 'description' field)
+    return autosaved(prop, fields=()) if name in SAVED_SETTINGS else prop
 
 
 def to_config(key: str, clean: Callable[[Any], Any] | None = None) -> Forward:
@@ -227,8 +231,9 @@ class SettingsGroup(PVGroup):
         """``Pause`` reads Pause."""
         return bool(self.pause.value == PAUSE_CHOICES[1])
 
-    async def show(self, config: ChartConfig) -> None:
-        """Write ``config`` to the PVs (at start-up: the command line's settings)."""
+    async def show(self, config: ChartConfig, *, paused: bool = False) -> None:
+        """Write ``config`` (and ``Pause``) to the PVs at start-up: the command line's, the
+        configuration file's or the restored settings."""
         ys = (*config.ys, "", "", "", "")
         for pv, value in (
             (self.kind, config.kind),
@@ -248,6 +253,7 @@ class SettingsGroup(PVGroup):
             (self.colormap, config.colormap),
             (self.color_low, config.color_low),
             (self.color_high, config.color_high),
+            (self.pause, PAUSE_CHOICES[1 if paused else 0]),
         ):
             await pv.write(value, verify_value=False)
 

@@ -1,11 +1,13 @@
 """The chart IOC's inputs: its sources, their motors, and every event into the engine.
 
 One :class:`~chartioc.client.ca.monitor.PVMonitor` carries every channel of
-the IOC: the configured sources (owner None) and the fields of their motors
-(:class:`~chartioc.iocs.chart.motor_link.MotorLink`, one ``Motors`` each).
-Its events enter the :class:`~chartioc.iocs.chart.engine.ChartEngine`
-in order; done-moving flags go to the
-:class:`~chartioc.iocs.chart.triggers.RestTrigger`, which takes the points
+the IOC, for all its charts: each chart's configured sources (the chart's
+:class:`ChartSources` is their owner) and the fields of their motors
+(:class:`~chartioc.iocs.chart.motor_link.MotorLink`, one ``Motors`` each). A
+PV several charts follow has one channel and one subscription; each chart
+takes every event of its own sources (lossless for each). The events enter
+the :class:`~chartioc.iocs.chart.engine.ChartEngine` in order; done-moving
+flags go to the :class:`~chartioc.iocs.chart.triggers.RestTrigger`, which takes the points
 of At-rest sampling. What changed is told through :class:`SourceHooks`.
 """
 
@@ -50,11 +52,15 @@ class SourceHooks:
 class ChartSources:
     """Follow the engine's configured sources and feed their events into it."""
 
-    def __init__(self, engine: ChartEngine, hooks: SourceHooks) -> None:
+    def __init__(
+        self, engine: ChartEngine, hooks: SourceHooks, monitor: PVMonitor | None = None
+    ) -> None:
         self.engine = engine
         self.hooks = hooks
-        self.monitor = PVMonitor()  # one channel per PV for the whole IOC, Motors included
-        self.monitor.add_listener(self._on_event)  # first: Motors' listeners come after
+        # one channel per PV for the whole IOC (every chart, Motors included)
+        self._own_monitor = monitor is None
+        self.monitor = PVMonitor() if monitor is None else monitor
+        self.monitor.add_listener(self._on_event)  # before this chart's Motors' listeners
         self.motor_link = MotorLink(self.monitor, self._on_motor_event)
         self.trigger = RestTrigger()
         self.unusable: dict[str, SourceRefusal] = {}  # connected sources that are no numbers
@@ -80,8 +86,8 @@ class ChartSources:
         adopted = sorted(n for n in wanted - old if self.monitor.is_followed(n))
         for name in wanted - old:
             self._followed_since[name] = now
-        await self.monitor.remove(old - wanted)
-        await self.monitor.add(sorted(wanted - old))
+        await self.monitor.remove(old - wanted, owner=self)
+        await self.monitor.add(sorted(wanted - old), owner=self)
         for name in adopted:  # followed already (by Motors): no new events, take its state
             self._adopt(name)
         await self.motor_link.follow(cfg.sources())
@@ -147,6 +153,8 @@ class ChartSources:
 
     # -- intake ------------------------------------------------------------------------------
     async def _on_event(self, event: Event) -> None:
+        if not self.engine.follows(event.pvname):
+            return  # another chart's source (the monitor is the IOC's)
         if isinstance(event, ValueUpdate):
             self._ingest(event)
         elif event.connected and self._refused_type(event.pvname, event.native):
@@ -227,6 +235,11 @@ class ChartSources:
         return units is not None
 
     async def close(self) -> None:
-        """Stop following anything (the motors, then the monitor)."""
+        """Stop following anything: the motors, then the sources (a monitor of its own is
+        closed; the IOC's shared one stays open for the other charts)."""
         await self.motor_link.close()
-        await self.monitor.close()
+        self.monitor.remove_listener(self._on_event)
+        if self._own_monitor:
+            await self.monitor.close()
+        else:
+            await self.monitor.remove(self.monitor.followed(self), owner=self)

@@ -229,6 +229,7 @@ def run_ioc(
     """
     options = dict(ioc_options)
     access = options.pop("access")
+    log_to_console(run_options["verbose"])  # what building the IOC logs is formatted too
     ioc = group_class(**options)
     serve(
         guarded(ioc.pvdb, access),
