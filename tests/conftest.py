@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import os
 import subprocess
+import textwrap
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -141,6 +142,38 @@ def motor(motor_ioc):
             timeout=20,
         )
     return pv
+
+
+def charts_toml(prefix: str) -> str:
+    """The three charts of the demo, for the motors of ``prefix``."""
+    return textwrap.dedent(
+        f"""\
+        [charts.motors]
+        kind = "strip"
+        y = ["{prefix}motor.RBV", "{prefix}motor2.RBV"]
+        window = 30
+        width = 320
+        height = 240
+        max_rate = 10
+
+        [charts.scan]
+        kind = "xy"
+        x = "{prefix}motor.RBV"
+        y = ["{prefix}det"]
+        fit = "gaussian"
+        width = 320
+        height = 240
+        max_rate = 10
+
+        [charts.stage]
+        kind = "map"
+        x = "{prefix}motor.RBV"
+        y = ["{prefix}motor2.RBV"]
+        width = 320
+        height = 240
+        max_rate = 10
+        """
+    )
 
 
 def run_tool(name: str, *args: str, timeout: float = 20.0) -> subprocess.CompletedProcess:

@@ -59,6 +59,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[
         desc="Chart IOC: draws PVs with matplotlib and serves the frames as image PVs.",
         supported_async_libs=["asyncio"],
     )
+    parser.prog = "chartioc-chart"  # also when run as python -m chartioc.iocs.chart.ioc
     parser.add_argument(
         "sources", nargs="*", metavar="PV", help="Y source PVs (strip: up to 4; others: Y1)"
     )

@@ -12,7 +12,6 @@ is a gap in all three, and all three resume.
 from __future__ import annotations
 
 import signal
-import textwrap
 import time
 from pathlib import Path
 
@@ -25,44 +24,13 @@ from conftest import (
     CHART_PORT,
     SPARE_PORT,
     caget_value,
+    charts_toml,
     run_tool,
     unique_prefix,
     wait_until,
 )
 
 CHARTS = ("motors", "scan", "stage")
-
-
-def charts_toml(prefix: str) -> str:
-    """The three charts of the demo, for the motors of ``prefix``."""
-    return textwrap.dedent(
-        f"""\
-        [charts.motors]
-        kind = "strip"
-        y = ["{prefix}motor.RBV", "{prefix}motor2.RBV"]
-        window = 30
-        width = 320
-        height = 240
-        max_rate = 10
-
-        [charts.scan]
-        kind = "xy"
-        x = "{prefix}motor.RBV"
-        y = ["{prefix}det"]
-        fit = "gaussian"
-        width = 320
-        height = 240
-        max_rate = 10
-
-        [charts.stage]
-        kind = "map"
-        x = "{prefix}motor.RBV"
-        y = ["{prefix}motor2.RBV"]
-        width = 320
-        height = 240
-        max_rate = 10
-        """
-    )
 
 
 class ManyCharts:
