@@ -1,9 +1,13 @@
-"""``chartioc-demo``: start the IOCs on 127.0.0.1 and the panel, move a motor, show PVs.
+"""``chartioc-demo``: start the IOCs on 127.0.0.1 and the panel, move the motors, show PVs.
 
-Everything runs on ports of its own, so the demo never disturbs (or sees)
-other IOCs on the network. With a display the panel opens and the demo
-ends when it is closed; with none, the panel is drawn offscreen and saved
-as ``panel.png`` next to ``chart.png``. The IOCs are stopped at the end.
+One chart IOC serves three charts from one configuration file (written to
+the output folder as ``charts.toml``): ``motors``, a strip of both motors;
+``scan``, the detector against the motor with its Gaussian fit; ``stage``,
+the map of the two motors. Everything runs on ports of its own, so the demo
+never disturbs (or sees) other IOCs on the network. With a display the
+panel opens and the demo ends when it is closed; with none, the panel is
+drawn offscreen and saved as ``panel.png`` next to ``chart.png`` (the scan)
+and ``chart-motors.png``, ``chart-stage.png``. The IOCs are stopped at the end.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import os
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +54,39 @@ STATUS_PVS = (
 )
 
 
+#: The charts of the demo's chart IOC, in the order the panel offers them.
+CHARTS = ("scan", "motors", "stage")
+
+
+def charts_config(prefix: str) -> str:
+    """The demo's configuration file (see docs/examples/charts.toml)."""
+    return textwrap.dedent(
+        f"""\
+        # chartioc-demo: three charts in one chart IOC, each under {prefix}chart:NAME:
+        [charts.scan]
+        kind = "xy"
+        x = "{prefix}motor.RBV"
+        y = ["{prefix}det"]
+        fit = "gaussian"
+        title = "det vs motor (chartioc demo)"
+
+        [charts.motors]
+        kind = "strip"
+        y = ["{prefix}motor.RBV", "{prefix}motor2.RBV"]
+        window = 60
+        max_rate = 10
+        title = "Motors"
+
+        [charts.stage]
+        kind = "map"
+        x = "{prefix}motor.RBV"
+        y = ["{prefix}motor2.RBV"]
+        max_rate = 10
+        title = "Stage"
+        """
+    )
+
+
 def save_frame(plugin_prefix: str, path: Path) -> None:
     """Read an RGB1 image PV once (pyepics) and write it as a PNG."""
     import epics
@@ -61,15 +99,18 @@ def save_frame(plugin_prefix: str, path: Path) -> None:
     Image.fromarray(np.asarray(data, dtype=np.uint8).reshape(h, w, 3)).save(path)
 
 
-def caget_lines(pvs: Sequence[str]) -> str:
-    """What ``caget`` prints for ``pvs`` (EPICS base tool when installed, else pyepics)."""
+def caget_lines(pvs: Sequence[str], *flags: str) -> str:
+    """What ``caget [flags]`` prints for ``pvs`` (EPICS base tool when installed, else
+    pyepics); ``-S`` prints char waveforms as text."""
     try:
         tool = epics_tool("caget")
     except FileNotFoundError:
         import epics
 
         return "\n".join(f"{pv:30s} {epics.caget(pv, as_string=True, timeout=5)}" for pv in pvs)
-    result = subprocess.run([tool, "-w", "5", *pvs], capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [tool, "-w", "5", *flags, *pvs], capture_output=True, text=True, timeout=30
+    )
     return (result.stdout + result.stderr).rstrip()
 
 
@@ -94,34 +135,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     import epics  # after the environment: libca reads it once
 
     prefix = args.prefix
-    motor, chart = f"{prefix}motor", f"{prefix}chart:"
+    motor, ioc = f"{prefix}motor", f"{prefix}chart:"
+    chart = f"{ioc}scan:"  # the chart the scan is watched on
+    config = out / "charts.toml"
+    config.write_text(charts_config(prefix))
     print(f"Motor IOC on 127.0.0.1:{motor_port}, chart IOC on 127.0.0.1:{chart_port}.")
     print("While the demo runs, follow along in another terminal:")
     print(f"  export EPICS_CA_ADDR_LIST='127.0.0.1:{motor_port} 127.0.0.1:{chart_port}'")
     print("  export EPICS_CA_AUTO_ADDR_LIST=NO")
-    print(f"  camonitor {motor}.RBV {motor}.running {prefix}det {chart}image1:UniqueId_RBV\n")
+    print(f"  camonitor {motor}.RBV {motor}.running {prefix}det {chart}image1:UniqueId_RBV")
+    print(f"  caget -S {ioc}Charts_RBV    # the charts of the chart IOC ({config})\n")
     beamline = LocalBeamline(
         prefix,
         motor_port=motor_port,
         chart_port=chart_port,
-        motor_args=["--velocity", "2", "--acceleration", "0.2"],
-        chart_args=[
-            "--kind",
-            "xy",
-            "--x",
-            f"{motor}.RBV",
-            "--y",
-            f"{prefix}det",
-            "--title",
-            "det vs motor (chartioc demo)",
-        ],
+        motor_args=["--motors", "motor,motor2", "--velocity", "2", "--acceleration", "0.2"],
+        chart_args=["--config", str(config)],
         log_dir=out,
         tag="demo",
     )
     # Our own caRepeater: the one libca would start for the panel outlives the demo.
     with Repeater(repeater_port), beamline.started():
-        gui = subprocess.Popen(gui_command(chart, motor)) if has_display() else None
+        gui = subprocess.Popen(gui_command(ioc, motor)) if has_display() else None
         epics.caput(f"{prefix}det:motor:cen", 0.5, wait=True, timeout=5)
+        print(f"$ caput -c {motor}2.VAL 0.5    # the stage map: up, then along the scan")
+        epics.caput(f"{motor}2.VAL", 0.5, wait=True, timeout=30)
         epics.caput(f"{motor}.VAL", PATTERN[0], wait=True, timeout=30)
         epics.caput(f"{chart}Clear", 1, wait=True, timeout=5)  # the scan starts here
         for target in PATTERN[1:]:
@@ -131,15 +169,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1
             print(caget_lines([f"{motor}.RBV", f"{motor}.DMOV", f"{prefix}det"]))
         time.sleep(0.5)  # the last frame
+        print(caget_lines([f"{ioc}Charts_RBV", f"{ioc}IocStatus_RBV"], "-S"))
         print(caget_lines([f"{chart}{s}" for s in STATUS_PVS]))
-        png = out / "chart.png"
-        save_frame(f"{chart}image1:", png)
-        print(f"\nChart written to {png.resolve()}")
+        for name in CHARTS:
+            png = out / ("chart.png" if name == "scan" else f"chart-{name}.png")
+            save_frame(f"{ioc}{name}:image1:", png)
+            print(f"Chart {name} written to {png.resolve()}")
         if gui is not None:
             print("The panel is open: close its window to stop the demo.")
             gui.wait()
         else:
-            print(panel_screenshot(chart, motor, out / "panel.png"))
+            print(panel_screenshot(ioc, motor, out / "panel.png"))
         epics.ca.finalize_libca()
     left = left_behind()
     for pid in left:
@@ -191,7 +231,7 @@ def gui_command(chart: str, motor: str, *extra: str) -> list[str]:
 def panel_screenshot(chart: str, motor: str, path: Path) -> str:
     """Draw the panel offscreen and save it as PNG; return what to tell the user."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    cmd = gui_command(chart, motor, "--screenshot", str(path), "--after", "2")
+    cmd = gui_command(chart, motor, "--screenshot", str(path), "--after", "3")
     try:
         result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:

@@ -45,7 +45,9 @@ def test_demo_runs_and_leaves_no_process(tmp_path):
         subprocess.run(["kill", "-9", *(p.split()[0] for p in left)], check=False)
     assert demo.returncode == 0, out
     assert not left, f"left running after the demo: {left}"
-    assert (tmp_path / "chart.png").stat().st_size > 1000
+    for png in ("chart.png", "chart-motors.png", "chart-stage.png"):  # three charts, one IOC
+        assert (tmp_path / png).stat().st_size > 1000
+    assert "BEAMLINE:chart:Charts_RBV scan motors stage" in out, out
     assert (tmp_path / "panel.png").stat().st_size > 1000
     assert "FitStatus_RBV   OK" in out, out
     for log in ("demo-motor.log", "demo-chart.log"):
