@@ -332,8 +332,8 @@ def _colormap(option: str, value: object) -> dict[str, Any]:
 
 
 def _color_limits(option: str, value: object) -> dict[str, Any]:
-    """``[low, high]``; equal follow the data."""
-    expected = "expected two numbers [low, high] with low <= high (equal: follow the data)"
+    """``[low, high]``; equal follow the data; reversed ends are swapped, as on the PVs."""
+    expected = "expected two finite numbers [low, high] (equal: follow the data)"
     if (
         not isinstance(value, list)
         or len(value) != 2
@@ -341,7 +341,7 @@ def _color_limits(option: str, value: object) -> dict[str, Any]:
     ):
         raise _RefusedError(f"{expected}, got {_got(value)}")
     low, high = value
-    if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+    if not (math.isfinite(low) and math.isfinite(high)):
         raise _RefusedError(f"{expected}, got {_got(value)}")
     return {"color_low": float(low), "color_high": float(high)}
 

@@ -200,10 +200,9 @@ def test_unknown_key_lists_the_known_ones() -> None:
         ("title = 5\n", "title", "expected a string, got 5"),
         (f'title = "{"t" * 40}"\n', "title", "title of 40 characters, expected at most 39"),
         ("colormap = 1\n", "colormap", "expected a colormap name"),
-        ("color_limits = 5\n", "color_limits", "expected two numbers [low, high]"),
+        ("color_limits = 5\n", "color_limits", "expected two finite numbers [low, high]"),
         ("color_limits = [1, 2, 3]\n", "color_limits", "got [1, 2, 3]"),
         ('color_limits = [0, "9"]\n', "color_limits", "got [0, '9']"),
-        ("color_limits = [9, 1]\n", "color_limits", "low <= high"),
         ("color_limits = [0, inf]\n", "color_limits", "got [0, inf]"),
     ],
 )
