@@ -86,6 +86,14 @@ def _ancestors(pid: int) -> set[int]:
     return found
 
 
+def _is_resource_tracker(pid: int) -> bool:
+    """Is ``pid`` multiprocessing's resource tracker (shared memory clean-up)?"""
+    try:
+        return b"multiprocessing.resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def left_behind(grace: float = 5.0) -> list[int]:
     """Processes this process started (or whose starters died) that still run.
 
@@ -105,6 +113,8 @@ def left_behind(grace: float = 5.0) -> list[int]:
             except (FileNotFoundError, ProcessLookupError):
                 continue
             if pid != me and pid not in above and parent not in above:
+                if parent == me and _is_resource_tracker(pid):
+                    continue  # multiprocessing's helper of this process: it ends with it
                 left.append(pid)
         if not left or time.monotonic() > deadline:
             return left

@@ -27,6 +27,7 @@ from chartioc.iocs.chart.engine import ChartConfig, ChartEngine, ConfigError, re
 from chartioc.iocs.chart.fit_group import FitGroup
 from chartioc.iocs.chart.image_group import ImageGroup
 from chartioc.iocs.chart.render_loop import Frame, FrameRequest, RenderLoop
+from chartioc.iocs.chart.render_workers import RenderPool
 from chartioc.iocs.chart.settings import source_name, with_slot
 from chartioc.iocs.chart.settings_group import SettingsGroup
 from chartioc.iocs.chart.source_states import banner_problems
@@ -73,6 +74,8 @@ class ChartGroup(PVGroup):
     monitor
         The monitor to follow the sources on; by default the parent group's
         ``monitor`` (one for the whole IOC), else one of the chart's own.
+        The chart draws in a worker process of the parent's ``render_pool``
+        if it has one, else in a thread of its own.
     paused
         Start with ``Pause`` set (settings restored by autosave).
     """
@@ -136,6 +139,7 @@ class ChartGroup(PVGroup):
         self._start_paused = paused
         if monitor is None:
             monitor = getattr(self.parent, "monitor", None)
+        pool: RenderPool | None = getattr(self.parent, "render_pool", None)
         self.engine = ChartEngine(config or ChartConfig())
         self.render = RenderLoop(
             self._frame_request,
@@ -145,6 +149,7 @@ class ChartGroup(PVGroup):
             report=self._render_problem,
             width=self.engine.config.width,
             height=self.engine.config.height,
+            remote=pool.renderer() if pool is not None else None,
         )
         hooks = SourceHooks(
             dirty=self.render.mark_dirty,

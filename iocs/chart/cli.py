@@ -52,6 +52,17 @@ def _word(modes: Sequence[str], choices: Sequence[str]) -> Callable[[str], str]:
     return convert
 
 
+def _workers(text: str) -> int:
+    """An argparse type: 0..64 render worker processes."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number 0..64") from None
+    if not 0 <= count <= 64:
+        raise argparse.ArgumentTypeError(f"{count}: a whole number 0..64")
+    return count
+
+
 def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Parse the command line into (IOC kwargs, caproto run kwargs)."""
     parser, split_args = template_arg_parser(
@@ -116,6 +127,14 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[
         metavar="FILE",
         help="save every chart's settings to FILE on change and restore them at start",
     )
+    parser.add_argument(
+        "--render-workers",
+        type=_workers,
+        default=None,
+        metavar="N",
+        help="processes that draw the charts (0: threads of the IOC, which share one core); "
+        "default: 0 for one chart, else one per core (at most one per chart)",
+    )
     add_access_argument(parser)
     args = parser.parse_args(argv)
     ioc_options, run_options = split_args(args)
@@ -123,6 +142,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[
     ioc_options.pop("macros", None)
     ioc_options["access"] = rules_from_args(parser, args)
     ioc_options["autosave"] = args.autosave
+    ioc_options["render_workers"] = args.render_workers
     if args.config is not None:
         given = [
             o

@@ -16,6 +16,7 @@ from caproto import ChannelType
 from caproto.server import PVGroup, pvproperty
 
 from chartioc.client.ca.limits import MAX_FRAME_BYTES
+from chartioc.iocs.chart.frame_draw import to_mono
 from chartioc.iocs.common.logs import BACKLOG_WARNING, DemoteFilter
 
 __all__ = ["COLOR_MODES", "DATA_TYPES", "ImageGroup", "to_mono"]
@@ -33,13 +34,6 @@ DATA_TYPES = (
     "Float32",
     "Float64",
 )
-
-_LUMA = np.array([299, 587, 114], dtype=np.uint32)
-
-
-def to_mono(rgb: np.ndarray) -> np.ndarray:
-    """ITU-R 601 luma of an (H, W, 3) uint8 frame, as (H, W) uint8 (integer maths)."""
-    return ((rgb.astype(np.uint32) @ _LUMA + 500) // 1000).astype(np.uint8)
 
 
 def _ro_int(name: str, doc: str, value: int = 0) -> Any:

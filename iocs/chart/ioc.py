@@ -25,8 +25,10 @@ start over the command line's or the file's values.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -40,6 +42,7 @@ from chartioc.iocs.chart.autosave import ChartAutosave, restore_settings
 from chartioc.iocs.chart.chart_group import ChartGroup
 from chartioc.iocs.chart.cli import parse_args
 from chartioc.iocs.chart.engine import ChartConfig
+from chartioc.iocs.chart.render_workers import RenderPool
 from chartioc.iocs.chart.saved_settings import Restored
 from chartioc.iocs.chart.status import MESSAGE_LENGTH
 from chartioc.iocs.common.serve import run_ioc
@@ -87,10 +90,19 @@ class ChartServer(PVGroup):
         doc="The whole IOC status (caget -S)",
     )
 
-    def __init__(self, *args: Any, restored: Restored | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        restored: Restored | None = None,
+        render_workers: int = 0,
+        **kwargs: Any,
+    ) -> None:
         self.monitor = PVMonitor()  # before the charts are made: they share it
+        self.render_pool = RenderPool(render_workers) if render_workers else None
         super().__init__(*args, **kwargs)
         self.restored = restored
+        if self.render_pool is not None:
+            atexit.register(self.render_pool.close)  # shared memory freed, workers ended
 
     @property
     def charts(self) -> list[ChartGroup]:
@@ -126,6 +138,13 @@ class ChartServer(PVGroup):
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGUSR1, self.log_channel_report)
+        if self.render_pool is not None:
+            await loop.run_in_executor(None, self.render_pool.start)
+            log.info(
+                "%d render worker processes: pids %s",
+                len(self.render_pool.workers),
+                " ".join(map(str, self.render_pool.pids())),
+            )
 
 
 def single_chart_name(prefix: str) -> str:
@@ -181,12 +200,15 @@ def build(
     config: ChartConfig | None = None,
     charts: Mapping[str, ChartConfig] | None = None,
     autosave: str | None = None,
+    render_workers: int | None = None,
     **kwargs: Any,
 ) -> ChartServer:
     """The chart IOC from its command line: one chart (``config``) or many (``charts``).
 
     With ``autosave`` the file's settings are restored over the given ones
     first (see :func:`~chartioc.iocs.chart.autosave.restore_settings`).
+    ``render_workers``: processes that draw (0: threads of the IOC; None: one
+    per core, at most one per chart, when there are several charts).
     """
     single = charts is None
     if charts is None:
@@ -202,7 +224,9 @@ def build(
         paused=restored.paused if restored is not None else None,
         autosave=autosave,
     )
-    return cls(prefix=prefix, restored=restored, **kwargs)
+    if render_workers is None:
+        render_workers = 0 if len(charts) < 2 else min(len(charts), os.cpu_count() or 1)
+    return cls(prefix=prefix, restored=restored, render_workers=render_workers, **kwargs)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

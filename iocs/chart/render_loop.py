@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chartioc.iocs.chart.image_group import to_mono
+from chartioc.iocs.chart.frame_draw import Drawn, draw_frame
 from chartioc.iocs.chart.model import ChartSnapshot
 from chartioc.iocs.chart.render.renderer import ChartRenderer
+from chartioc.iocs.chart.render_workers import RemoteRenderer
 
 __all__ = ["PAUSED_POLL", "Frame", "FrameRequest", "RenderLoop"]
 
@@ -76,6 +77,9 @@ class RenderLoop:
         after the next frame that did not.
     width, height
         The renderer's first frame size.
+    remote
+        Draw in a render worker process with this renderer (see
+        :mod:`~chartioc.iocs.chart.render_workers`) instead of in the thread.
     """
 
     def __init__(
@@ -88,13 +92,16 @@ class RenderLoop:
         report: Callable[[str], Awaitable[None]],
         width: int,
         height: int,
+        remote: RemoteRenderer | None = None,
     ) -> None:
         self._request = request
         self._publish = publish
         self._max_rate = max_rate
         self._paused = paused
         self._report = report
-        self.renderer = ChartRenderer(width, height)  # the render thread's only
+        self.remote = remote
+        # the render thread's only (a worker process holds it instead with ``remote``)
+        self.renderer = ChartRenderer(width, height) if remote is None else None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
         self._dirty = asyncio.Event()
         self._pending = 0  # updates since the last frame
@@ -168,11 +175,13 @@ class RenderLoop:
         self, request: FrameRequest
     ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[float, ...], tuple[float, ...]]]:
         """Runs in the render thread (the only place the renderer is touched)."""
-        if (self.renderer.width, self.renderer.height) != (request.width, request.height):
-            self.renderer.resize(request.width, request.height)
-        rgb = self.renderer.render(request.snapshot)
-        pixels, limits = self.renderer.geometry()
-        return rgb, to_mono(rgb), (tuple(pixels), tuple(limits))
+        drawn: Drawn
+        if self.remote is not None:  # the thread waits; a worker process draws
+            drawn = self.remote.draw(request.snapshot, request.width, request.height)
+        else:
+            assert self.renderer is not None
+            drawn = draw_frame(self.renderer, request.snapshot, request.width, request.height)
+        return drawn.rgb, drawn.mono, (drawn.pixels, drawn.limits)
 
     def shutdown(self) -> None:
         """Stop the render thread (a frame being drawn finishes on its own)."""

@@ -53,7 +53,10 @@ def chart_ioc(motor_ioc, tmp_path, ioc_log_dir):
     config.write_text(charts_toml(PREFIX))
     ioc = IocProcess(
         "chartioc.iocs.chart.ioc",
-        ["--prefix", IOC, "--config", str(config), "--autosave", str(tmp_path / "auto.json")],
+        [
+            *("--prefix", IOC, "--config", str(config), "--render-workers", "0"),
+            *("--autosave", str(tmp_path / "auto.json")),
+        ],
         port=CHART_PORT,
         ready_pv=f"{IOC}Charts_RBV",
         log_path=ioc_log_dir / "autosave-chart.log",
