@@ -1,6 +1,7 @@
 """``chartioc-gui``: open the chart panel.
 
     chartioc-gui --chart BEAMLINE:chart: --motor BEAMLINE:motor
+    chartioc-gui --chart BEAMLINE:chart: --select scan    # a chart IOC with many charts
 
 With ``--screenshot PATH`` the panel is drawn (also with no display, under
 ``QT_QPA_PLATFORM=offscreen``), saved after ``--after`` seconds, and closed.
@@ -30,7 +31,17 @@ log = logging.getLogger(__name__)
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options of ``chartioc-gui``."""
     parser = argparse.ArgumentParser(prog="chartioc-gui", description="chartioc panel")
-    parser.add_argument("--chart", default="BEAMLINE:chart:", help="chart IOC prefix")
+    parser.add_argument(
+        "--chart",
+        default="BEAMLINE:chart:",
+        help="chart IOC prefix: one chart, or an IOC whose Charts_RBV lists many",
+    )
+    parser.add_argument(
+        "--select",
+        default="",
+        metavar="NAME",
+        help="the chart to show first, of an IOC with many (default: the first listed)",
+    )
     parser.add_argument(
         "--motor", default="BEAMLINE:motor", help="motor record name ('' for no motor controls)"
     )
@@ -97,7 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     sys.excepthook = _log_or_quit(app)
     stop_on_signals(app)
-    panel = ChartPanel(args.chart, args.motor, image=args.image, max_fps=args.max_fps)
+    panel = ChartPanel(
+        args.chart, args.motor, image=args.image, select=args.select, max_fps=args.max_fps
+    )
     panel.show()
     if args.screenshot:
 
