@@ -149,7 +149,9 @@ class ChartGroup(PVGroup):
             report=self._render_problem,
             width=self.engine.config.width,
             height=self.engine.config.height,
-            remote=pool.renderer() if pool is not None else None,
+            remote=pool.renderer(self.engine.config.width * self.engine.config.height)
+            if pool is not None
+            else None,
         )
         hooks = SourceHooks(
             dirty=self.render.mark_dirty,

@@ -130,10 +130,10 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[
     parser.add_argument(
         "--render-workers",
         type=_workers,
-        default=None,
+        default=0,
         metavar="N",
-        help="processes that draw the charts (0: threads of the IOC, which share one core); "
-        "default: 0 for one chart, else one per core (at most one per chart)",
+        help="processes that draw the charts (default 0: a thread per chart in the IOC; "
+        "they share one core, see docs/performance.md)",
     )
     add_access_argument(parser)
     args = parser.parse_args(argv)

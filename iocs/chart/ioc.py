@@ -28,7 +28,6 @@ import asyncio
 import atexit
 import contextlib
 import logging
-import os
 import signal
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -200,15 +199,15 @@ def build(
     config: ChartConfig | None = None,
     charts: Mapping[str, ChartConfig] | None = None,
     autosave: str | None = None,
-    render_workers: int | None = None,
+    render_workers: int = 0,
     **kwargs: Any,
 ) -> ChartServer:
     """The chart IOC from its command line: one chart (``config``) or many (``charts``).
 
     With ``autosave`` the file's settings are restored over the given ones
     first (see :func:`~chartioc.iocs.chart.autosave.restore_settings`).
-    ``render_workers``: processes that draw (0: threads of the IOC; None: one
-    per core, at most one per chart, when there are several charts).
+    ``render_workers``: processes that draw the charts (0: a thread per chart in
+    the IOC; see :mod:`~chartioc.iocs.chart.render_workers`).
     """
     single = charts is None
     if charts is None:
@@ -224,8 +223,6 @@ def build(
         paused=restored.paused if restored is not None else None,
         autosave=autosave,
     )
-    if render_workers is None:
-        render_workers = 0 if len(charts) < 2 else min(len(charts), os.cpu_count() or 1)
     return cls(prefix=prefix, restored=restored, render_workers=render_workers, **kwargs)
 
 

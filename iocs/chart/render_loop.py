@@ -25,7 +25,7 @@ from chartioc.iocs.chart.model import ChartSnapshot
 from chartioc.iocs.chart.render.renderer import ChartRenderer
 from chartioc.iocs.chart.render_workers import RemoteRenderer
 
-__all__ = ["PAUSED_POLL", "Frame", "FrameRequest", "RenderLoop"]
+__all__ = ["CATCH_UP", "PAUSED_POLL", "Frame", "FrameRequest", "RenderLoop", "next_due"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,20 @@ log = logging.getLogger(__name__)
 PAUSED_POLL = 0.1
 #: Seconds the loop rests after a failed frame.
 ERROR_PAUSE = 1.0
+#: How much of a frame period a late frame may be made up by drawing the next one sooner.
+CATCH_UP = 0.5
+
+
+def next_due(due: float, now: float, period: float) -> float:
+    """When the frame after one drawn at ``now`` (it was due at ``due``) may be drawn.
+
+    One ``period`` after the slot it was due in, so that a frame drawn late (its
+    update came late, or the IOC was busy) does not push every later one back
+    and make the chart fall below ``MaxRate`` while its source updates at that
+    rate; but never sooner than ``(1 - CATCH_UP)`` of a period after this
+    frame. On average at most ``1 / period`` frames a second.
+    """
+    return max(due + period, now + period * (1.0 - CATCH_UP))
 
 
 @dataclass(frozen=True)
@@ -120,10 +134,10 @@ class RenderLoop:
 
     async def run(self, sleep: Callable[[float], Awaitable[object]]) -> None:
         """Draw forever; a failed frame is reported and the loop goes on after a pause."""
-        last = 0.0
+        due = 0.0
         while True:
             try:
-                last = await self._once(sleep, last)
+                due = await self._once(sleep, due)
             except asyncio.CancelledError:
                 raise
             except Exception as ex:  # never let drawing stop silently
@@ -132,20 +146,21 @@ class RenderLoop:
                 await self._report(f"render error: {ex}")
                 await sleep(ERROR_PAUSE)
 
-    async def _once(self, sleep: Callable[[float], Awaitable[object]], last: float) -> float:
-        """Wait for a change, draw one frame, publish it; return when it was drawn."""
+    async def _once(self, sleep: Callable[[float], Awaitable[object]], due: float) -> float:
+        """Wait for a change and the time ``due``, draw one frame, publish it; return when the
+        next frame is due (see :func:`next_due`)."""
         await self._dirty.wait()
         if self._paused():
             await sleep(PAUSED_POLL)
-            return last
-        wait = last + 1.0 / self._max_rate() - time.monotonic()
+            return due
+        wait = due - time.monotonic()
         if wait > 0:
             await sleep(wait)
         self._dirty.clear()
         pending, self._pending = self._pending, 0
         self.coalesced += max(pending - 1, 0)
         request = await self._request()
-        last = time.monotonic()
+        due = next_due(due, time.monotonic(), 1.0 / self._max_rate())
         t0 = time.perf_counter()
         loop = asyncio.get_running_loop()
         rgb, mono, (pixels, limits) = await loop.run_in_executor(
@@ -169,7 +184,7 @@ class RenderLoop:
         if self._failed:
             self._failed = False
             await self._report("")
-        return last
+        return due
 
     def _draw(
         self, request: FrameRequest

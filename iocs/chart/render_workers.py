@@ -132,20 +132,33 @@ class RenderPool:
         if workers < 1:
             raise ValueError(f"render workers {workers} < 1")
         self.workers = [_Worker(i) for i in range(workers)]
-        self._turn = itertools.cycle(self.workers)
+        self._load = [0.0] * workers  # the pixels of the charts each worker draws
         self._ids = itertools.count(1)
         self._renderers: list[RemoteRenderer] = []
 
     def start(self) -> None:
-        """Start every worker (they import matplotlib: a second or two, off the loop)."""
+        """Assign the charts and start every worker (they import matplotlib: a second or
+        two; call it off the event loop)."""
+        self.assign()
         for worker in self.workers:
             worker.start()
 
-    def renderer(self) -> RemoteRenderer:
-        """A renderer for one more chart, on the next worker."""
-        remote = RemoteRenderer(next(self._turn), next(self._ids))
+    def renderer(self, pixels: float = 1.0) -> RemoteRenderer:
+        """A renderer for one more chart of ``pixels`` pixels; it gets its worker at
+        :meth:`assign` (the first frame at the latest)."""
+        remote = RemoteRenderer(self, next(self._ids), pixels)
         self._renderers.append(remote)
         return remote
+
+    def assign(self) -> None:
+        """Give every chart not on a worker yet one: the largest first, each to the worker
+        that draws the fewest pixels so far (a 2048x2048 chart gets a worker of its own
+        before the 640x480 ones share the others)."""
+        for remote in sorted(self._renderers, key=lambda r: -r.pixels):
+            if remote.worker is None:
+                index = min(range(len(self.workers)), key=lambda i: (self._load[i], i))
+                self._load[index] += remote.pixels
+                remote.worker = self.workers[index]
 
     def pids(self) -> list[int]:
         """The running workers' process ids."""
@@ -162,9 +175,11 @@ class RenderPool:
 class RemoteRenderer:
     """One chart's renderer in a worker process: :meth:`draw` as the render thread's call."""
 
-    def __init__(self, worker: _Worker, chart_id: int) -> None:
-        self.worker = worker
+    def __init__(self, pool: RenderPool, chart_id: int, pixels: float) -> None:
+        self.pool = pool
         self.chart_id = chart_id
+        self.pixels = pixels
+        self.worker: _Worker | None = None  # set by RenderPool.assign
         self._shm: shared_memory.SharedMemory | None = None
 
     def draw(self, snapshot: ChartSnapshot, width: int, height: int) -> Drawn:
@@ -173,6 +188,9 @@ class RemoteRenderer:
         if self._shm is None or self._shm.size < need:
             self.free()
             self._shm = shared_memory.SharedMemory(create=True, size=need)
+        if self.worker is None:
+            self.pool.assign()
+        assert self.worker is not None
         reply = self.worker.call(("draw", self.chart_id, self._shm.name, width, height, snapshot))
         if reply[0] == "error":
             raise RuntimeError(reply[1])

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import numpy as np
+import pytest
 
 from chartioc.iocs.chart.engine import ChartConfig, ChartEngine
 from chartioc.iocs.chart.image_group import to_mono
@@ -129,3 +130,22 @@ def test_a_failed_frame_is_reported_and_the_loop_goes_on() -> None:
         h.loop.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_next_due_makes_up_a_late_frame_but_never_draws_faster_on_average() -> None:
+    from chartioc.iocs.chart.render_loop import CATCH_UP, next_due
+
+    period = 0.1
+    assert next_due(1.0, 1.0, period) == pytest.approx(1.1)  # on time: one period on
+    assert next_due(1.0, 1.03, period) == pytest.approx(1.1)  # 30 ms late: made up
+    assert next_due(1.0, 1.2, period) == pytest.approx(1.2 + period * (1 - CATCH_UP))
+    assert next_due(0.0, 50.0, period) == pytest.approx(50.0 + period * (1 - CATCH_UP))
+    # frames drawn as soon as allowed, each a random amount late: never above the rate
+    rng = np.random.default_rng(1)
+    due, now, times = 0.0, 0.0, []
+    for _ in range(1000):
+        now = max(now, due) + rng.uniform(0, 0.08)
+        times.append(now)
+        due = next_due(due, now, period)
+    assert len(times) / (times[-1] - times[0]) <= 1 / period + 1e-9
+    assert min(np.diff(times)) >= period * (1 - CATCH_UP) - 1e-9
