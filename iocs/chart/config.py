@@ -50,9 +50,18 @@ _MOTOR_FIELDS = ("RBV", "VAL", "DRBV")
 
 
 def record_field(pvname: str, field_name: str) -> str | None:
-    """``BEAMLINE:m1.RBV``, ``DMOV`` -> ``BEAMLINE:m1.DMOV``; None unless a motor readback."""
-    base, dot, name = pvname.rpartition(".")
-    if not dot or name not in _MOTOR_FIELDS:
+    """``BEAMLINE:m1.RBV``, ``DMOV`` -> ``BEAMLINE:m1.DMOV``; a bare record name
+    (``BEAMLINE:m1``, its ``.VAL``) the same; None for any other field or an empty name.
+
+    Whether the record is a motor record is known only once its ``.RTYP`` answers
+    (:mod:`~chartioc.iocs.chart.motor_link`; :func:`~chartioc.iocs.chart.motor_names.rest_problem`).
+    """
+    if not pvname:
+        return None
+    if "." not in pvname:
+        return f"{pvname}.{field_name}"
+    base, _, name = pvname.rpartition(".")
+    if name not in _MOTOR_FIELDS:
         return None
     return f"{base}.{field_name}"
 
@@ -167,5 +176,5 @@ class ChartConfig:
             return "grid needs X, Y1 and Z"
         at_rest = self.sample == "rest" and self.kind in ("xy", "grid")
         if at_rest and len(self.rest_triggers()) != len(self.motors()):
-            return "sample at rest needs motor .RBV"
+            return "sample at rest needs motor .RBV"  # or the motor record's name
         return ""

@@ -57,6 +57,9 @@ class MotorLink:
         self._timeout = check_timeout
         self._motors: dict[str, Motors] = {}  # record -> its Motors (wanted, and a motor)
         self._verdicts: dict[str, bool] = {}  # record -> is a motor record (it answered)
+        #: records whose .RTYP did not answer while a source on them was connected: a PV
+        #: with no record fields (a caproto PV), or a record too slow to answer
+        self.unanswered: set[str] = set()
         self._checks: dict[str, asyncio.Task[None]] = {}
         self._wanted: set[str] = set()
         self._lock = asyncio.Lock()  # one change of the followed motors at a time
@@ -65,6 +68,11 @@ class MotorLink:
     def records(self) -> list[str]:
         """The motor records followed now."""
         return sorted(self._motors)
+
+    @property
+    def verdicts(self) -> dict[str, bool]:
+        """Record -> is it a motor record, for each record whose ``.RTYP`` answered."""
+        return dict(self._verdicts)
 
     def motors(self, record: str) -> Motors | None:
         """The ``Motors`` of ``record`` if it is followed."""
@@ -93,6 +101,12 @@ class MotorLink:
         record = motor_record(source)
         if record in self._wanted and record not in self._verdicts:
             self._check(record)
+
+    def _source_connected(self, record: str) -> bool:
+        """Is a followed PV of ``record`` (a source on it) connected?"""
+        return any(
+            up and motor_record(name) == record for name, up in self.monitor.connected.items()
+        )
 
     async def wait_checked(self, source: str, timeout: float) -> None:
         """Wait up to ``timeout`` s for the check of ``source``'s record, if one runs."""
@@ -129,8 +143,11 @@ class MotorLink:
     async def _run_check(self, record: str) -> None:
         verdict = await is_motor_record(self.monitor, record, self._timeout)
         if verdict is None:
+            if self._source_connected(record):  # its server answers, its .RTYP does not
+                self.unanswered.add(record)
             log.debug("%s.RTYP: no answer; asked again when the source connects", record)
             return
+        self.unanswered.discard(record)
         self._verdicts[record] = verdict
         if not verdict:
             log.debug("%s is not a motor record", record)

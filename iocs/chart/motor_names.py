@@ -10,9 +10,11 @@ motor once the record's ``.RTYP`` reads ``motor``
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 from chartioc.iocs.chart.engine import ChartConfig, record_field
 
-__all__ = ["CHART_MOTOR_FIELDS", "motor_record", "rest_motors"]
+__all__ = ["CHART_MOTOR_FIELDS", "motor_record", "rest_motors", "rest_problem"]
 
 #: The fields of each motor the chart IOC follows through ``Motors``: position (the
 #: channel a chart source on RBV shares), done moving, soft limits, units and precision.
@@ -36,3 +38,18 @@ def rest_motors(config: ChartConfig) -> list[str]:
         return []
     records = (motor_record(m) for m in config.motors())
     return list(dict.fromkeys(r for r in records if r))
+
+
+def rest_problem(
+    config: ChartConfig, verdicts: Mapping[str, bool], unanswered: Collection[str] = ()
+) -> str:
+    """Why At-rest sampling cannot take points, or '': a position source whose record
+    answered that it is no motor record (``verdicts``: record -> is a motor record, for
+    the records that answered), or whose ``.RTYP`` did not answer while the source was
+    connected (``unanswered``). A record not asked yet is no problem yet."""
+    for record in rest_motors(config):
+        if verdicts.get(record) is False:
+            return f"at rest: {record} is no motor"
+        if record in unanswered:
+            return f"at rest: {record}.RTYP no answer"
+    return ""

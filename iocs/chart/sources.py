@@ -24,7 +24,7 @@ from chartioc.client.ca.monitor import ConnectionChange, Event, NativeType, PVMo
 from chartioc.iocs.chart.engine import ChartEngine
 from chartioc.iocs.chart.limit_box import Box, map_box
 from chartioc.iocs.chart.motor_link import MotorLink
-from chartioc.iocs.chart.motor_names import motor_record, rest_motors
+from chartioc.iocs.chart.motor_names import motor_record, rest_motors, rest_problem
 from chartioc.iocs.chart.source_check import SourceRefusal, source_problem
 from chartioc.iocs.chart.source_states import status_inputs
 from chartioc.iocs.chart.status import StatusInputs
@@ -130,7 +130,8 @@ class ChartSources:
             unusable={n: (r.reason, r.brief) for n, r in self.unusable.items()},
             error=error,
             error_short=error_short,
-            problem=cfg.problem(),
+            problem=cfg.problem()
+            or rest_problem(cfg, self.motor_link.verdicts, self.motor_link.unanswered),
             paused=paused,
             monotonic=time.monotonic(),
             now=time.time(),

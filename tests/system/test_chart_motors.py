@@ -191,6 +191,31 @@ def test_at_rest_points_come_through_motors(beamline):
     assert caget_value(bl.chart + "PeakBasis_RBV") == "scan points"
 
 
+def test_at_rest_with_the_bare_record_name_as_x(beamline):
+    # BEAMLINE:motor (CA reads its .VAL) is a motor record by its .RTYP, not by its name
+    bl, p = beamline, beamline.prefix
+    configure(bl, Kind="xy", X=f"{p}motor", Y1=f"{p}det", Y2="", Sample="At rest")
+    caput(p + "motor.VAL", 0.0)
+    caput(bl.chart + "Clear", 1)
+    for target in (0.5, 1.0):
+        caput(p + "motor.VAL", target)
+    assert wait_until(lambda: bl.get("PeakPoints_RBV") == 2, 5), bl.get("PeakPoints_RBV")
+    # the pairs as published (read each until it holds both points: PVs read one by one)
+    assert wait_until(lambda: len(np.atleast_1d(bl.get("PairsX_RBV"))) == 2, 5)
+    np.testing.assert_array_equal(bl.get("PairsX_RBV"), [0.5, 1.0])
+    # a PV with no record fields (the detector, a caproto PV: its .RTYP never answers)
+    # as X: the status says why no point comes
+    caput(bl.chart + "X", f"{p}det")
+    caput(bl.chart + "Y1", f"{p}motor.RBV")
+
+    def message() -> str:
+        return run_tool("caget", "-S", "-t", "-w", "5", bl.chart + "StatusMessage_RBV").stdout
+
+    assert wait_until(lambda: f"at rest: {p}det.RTYP no answer" in message(), 8), message()
+    configure(bl, X=f"{p}motor.RBV", Y1=f"{p}det", Sample="Each update")
+    caput(p + "motor.VAL", 0.0)
+
+
 def test_two_motors_at_rest_take_one_point_when_the_last_one_stops(beamline):
     bl, p = beamline, beamline.prefix
     configure(

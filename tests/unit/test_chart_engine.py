@@ -40,7 +40,9 @@ def test_sources_and_problems_per_kind() -> None:
     assert ChartConfig(kind="grid", x=M1, ys=(M2, "BL:other"), z=DET).sources() == [M1, M2, DET]
     assert ChartConfig(kind="grid", x=M1, ys=(M2,)).problem() == "grid needs X, Y1 and Z"
     assert ChartConfig(kind="xy", x=M1, ys=(DET,), sample="rest").problem() == ""
-    assert ChartConfig(kind="xy", x="BL:temp", ys=(DET,), sample="rest").problem() == (
+    # a bare record name may be a motor record: its .RTYP decides (rest_problem), not its name
+    assert ChartConfig(kind="xy", x="BL:temp", ys=(DET,), sample="rest").problem() == ""
+    assert ChartConfig(kind="xy", x="BL:m1.EGU", ys=(DET,), sample="rest").problem() == (
         "sample at rest needs motor .RBV"
     )
     assert ChartConfig(kind="map", x="BL:a", ys=("BL:b",), sample="rest").problem() == ""
@@ -48,7 +50,9 @@ def test_sources_and_problems_per_kind() -> None:
 
 def test_rest_triggers_are_the_motors_dmov() -> None:
     assert record_field(M1, "DMOV") == "BL:m1.DMOV"
-    assert record_field("BL:det", "DMOV") is None
+    assert record_field("BL:det", "DMOV") == "BL:det.DMOV"  # a bare record: a candidate
+    assert record_field("BL:det.EGU", "DMOV") is None
+    assert record_field("", "DMOV") is None
     assert grid_engine("rest").config.rest_triggers() == ["BL:m1.DMOV", "BL:m2.DMOV"]
     assert grid_engine("update").config.rest_triggers() == []
 
@@ -103,3 +107,16 @@ def test_colour_limits_equal_means_follow_the_data() -> None:
         engine.ingest_value(pv, value, 0.0)
     snap = engine.snapshot(1.0)
     assert snap.color_limits == (1.0, 5.0) and snap.colormap == "gray"
+
+
+def test_at_rest_with_a_record_that_answered_it_is_no_motor_says_so() -> None:
+    from chartioc.iocs.chart.motor_names import rest_problem
+
+    cfg = ChartConfig(kind="xy", x="BL:temp", ys=(DET,), sample="rest")
+    assert rest_problem(cfg, {}) == ""  # not answered yet
+    assert rest_problem(cfg, {"BL:temp": True}) == ""
+    assert rest_problem(cfg, {"BL:temp": False}) == "at rest: BL:temp is no motor"
+    assert rest_problem(cfg.with_(sample="update"), {"BL:temp": False}) == ""
+    assert rest_problem(cfg, {}, {"BL:temp"}) == "at rest: BL:temp.RTYP no answer"
+    grid = ChartConfig(kind="grid", x=M1, ys=("BL:m2",), z=DET, sample="rest")
+    assert rest_problem(grid, {"BL:m1": True, "BL:m2": False}) == "at rest: BL:m2 is no motor"
