@@ -53,11 +53,15 @@ def ca_repeater():
 HEAVY = {"test_load", "test_lossless", "test_gui"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Every test under tests/system/ talks to real processes: mark it ``ca``.
 
     For ``--dist loadgroup`` each file is one group (its module fixtures start
-    once), and the :data:`HEAVY` files share one group.
+    once), and the :data:`HEAVY` files share one group. ``tryfirst``: xdist's
+    own hook turns the markers into groups, so they are set before it runs.
+    (pytest 9.2 breaks xdist's grouping: pytest is held below it in
+    ``pyproject.toml``.)
     """
     for item in items:
         path = Path(str(item.fspath))
