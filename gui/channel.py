@@ -12,6 +12,8 @@ older than 3.16.1; newer libca sizes arrays itself.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import itertools
 import os
@@ -86,14 +88,42 @@ _relay: _Relay | None = None
 _keys = itertools.count()
 
 
+#: PVChannels open per PV name: libca's channel of a name is cleared with its last one.
+_open_names: collections.Counter[str] = collections.Counter()
+
+
 def _release(key: int, holder: list[epics.PV]) -> None:
-    """Drop the PV in ``holder`` (once): its subscription and all its callbacks."""
+    """Drop the PV in ``holder`` (once): its subscription and all its callbacks.
+
+    pyepics' ``disconnect`` keeps libca's channel for a later PV of the name;
+    for a name that never connected, libca keeps searching it with a back-off
+    of up to minutes, so a panel opened on it again (a chart IOC restarted with
+    another configuration) would wait that long. With the name's last channel
+    the libca channel is cleared too (``ca.clear_channel``, as pyepics advises).
+    """
     if _relay is not None:
         _relay.channels.pop(key, None)
     if holder:
         pv = holder.pop()
+        chid = pv.chid
         pv.disconnect()
         PVChannel.open_count -= 1
+        _open_names[pv.pvname] -= 1
+        if _open_names[pv.pvname] <= 0:
+            del _open_names[pv.pvname]
+            if chid is not None and not _shared(pv.pvname):
+                with contextlib.suppress(Exception):  # a channel libca let go already
+                    epics.ca.clear_channel(chid)
+
+
+def _shared(pvname: str) -> bool:
+    """Does another pyepics PV of this process (not a PVChannel: a caget, a script's PV)
+    still use libca's channel of ``pvname``? Its connection callbacks are on the channel."""
+    try:
+        entry = epics.ca._cache[epics.ca.current_context()].get(pvname)
+    except Exception:
+        return True  # not known: leave the channel alone
+    return entry is not None and bool(getattr(entry, "callbacks", [None]))
 
 
 class PVChannel(QObject):
@@ -141,6 +171,7 @@ class PVChannel(QObject):
         self._key = next(_keys)
         _relay.channels[self._key] = self
         PVChannel.open_count += 1
+        _open_names[pvname] += 1
         # auto_monitor=True: pyepics would not monitor arrays over 65,536 elements.
         pv = epics.PV(
             pvname,

@@ -314,3 +314,22 @@ def test_chart_ioc_restart_shows_disconnected_then_frames_resume(beamline, qtbot
     assert count_colour(grab(panel.image), OVERLAY, tol=40) <= red + 5
     assert lost_after < 3.0
     panel.close()
+
+
+def test_the_last_channel_of_a_name_clears_libcas_channel_unless_pyepics_shares_it(qtbot):
+    import epics
+
+    cache = epics.ca._cache[epics.ca.current_context()]
+    missing = "NOSUCHIOC:gui:never"  # never found: libca would keep searching it
+    first, second = PVChannel(missing), PVChannel(missing)
+    qtbot.wait(100)
+    assert missing in cache
+    first.close()
+    assert missing in cache  # the second still uses it
+    second.close()
+    assert missing not in cache  # cleared with the last: a later PV searches afresh
+    shared = epics.PV(missing)  # someone else's PV of the name (a script, a caget)
+    third = PVChannel(missing)
+    third.close()
+    assert missing in cache  # left alone: pyepics' PV still uses the channel
+    shared.disconnect()

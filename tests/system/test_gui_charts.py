@@ -340,14 +340,18 @@ def test_the_chooser_follows_the_list_when_the_ioc_restarts(setup, qtbot):
         assert stage.chooser.names == ("extra", "scan")
         qtbot.waitUntil(lambda: stage.chart.kind.currentText() == "strip", timeout=10000)
         qtbot.waitUntil(lambda: scan.image.connected, timeout=30000)
-        # Restarted with today's command line: one chart at the prefix, no chooser. (No
-        # wait for its frame: the panel searched these PV names when it opened, and
-        # libca may search them again only after its back-off, up to minutes.)
+        # Restarted with today's command line: one chart at the prefix, no chooser, and
+        # its frames. (The panel searched these PV names when it opened; their libca
+        # channels were cleared when it switched away, so they are searched afresh
+        # now, not after libca's back-off.)
         setup.restart_chart_ioc(["--prefix", setup.ioc_prefix, f"{setup.prefix}det"])
         qtbot.waitUntil(lambda: stage.chart_names == (), timeout=30000)
         assert stage.chart_name == "" and not stage.chooser.isVisible()
         assert stage.image.prefix == setup.ioc_prefix + "image1:"
         assert stage.windowTitle() == f"chartioc: {setup.ioc_prefix}image1:"
+        qtbot.waitUntil(
+            lambda: stage.image.connected and stage.image.frame is not None, timeout=10000
+        )
     finally:
         setup.restart_chart_ioc(setup.chart_args(setup.config))
     qtbot.waitUntil(lambda: stage.chart_names == CHARTS, timeout=30000)
