@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import platform
+import subprocess
 import sys
 import threading
 import time
@@ -26,7 +27,8 @@ from chartioc.client.localca import (
     put_epics_tools_on_path,
 )
 
-RESULTS = Path(__file__).resolve().parent / "results"
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
 LOGS = RESULTS / "logs"
 
 
@@ -110,3 +112,22 @@ def keep_moving(motor_pv: str, low: float = -5.0, high: float = 5.0) -> Iterator
         stop.set()
         epics.caput(f"{motor_pv}.STOP", 1, wait=True, timeout=5)
         thread.join(timeout=30)
+
+
+def start_subscribers(plugins: Sequence[str], seconds: float) -> list[subprocess.Popen]:
+    """One bench/subscriber.py per image plugin prefix (repeat one for several viewers of
+    it), each connected when this returns; read each one's JSON line when it ends."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(HERE / "subscriber.py"), plugin, str(seconds)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        for plugin in plugins
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("a subscriber did not connect")
+    return procs

@@ -20,38 +20,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
-from common import beamline, keep_moving, write_result
+from common import beamline, keep_moving, start_subscribers, write_result
 
 from chartioc.client.procstats import cpu_seconds
-
-HERE = Path(__file__).resolve().parent
 
 
 def run_count(bl, n: int, seconds: float) -> dict:
     """Measure with ``n`` subscribers for ``seconds``."""
     import epics
 
-    plugin = f"{bl.chart}image1:"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(HERE / "subscriber.py"), plugin, str(seconds)],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        for _ in range(n)
-    ]
-    for proc in procs:
-        assert proc.stdout is not None
-        if proc.stdout.readline().strip() != "ready":
-            raise RuntimeError("a subscriber did not connect")
+    procs = start_subscribers([f"{bl.chart}image1:"] * n, seconds)
     frames_pv = f"{bl.chart}FramesRendered_RBV"
     f0, c0, t0 = (
         epics.caget(frames_pv, use_monitor=False),

@@ -28,14 +28,12 @@ import argparse
 import contextlib
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from common import LOGS, keep_moving, write_result
+from common import LOGS, keep_moving, start_subscribers, write_result
 
 from chartioc.client.localca import (
     IocProcess,
@@ -45,7 +43,6 @@ from chartioc.client.localca import (
 )
 from chartioc.client.procstats import cpu_seconds, sample
 
-HERE = Path(__file__).resolve().parent
 PREFIX = "MANY:"
 MOTORS = [f"m{i}" for i in range(1, 9)]
 CHART_MODULE = "chartioc.iocs.chart.ioc"
@@ -86,24 +83,6 @@ def config_text(big: bool) -> str:
     return "\n".join(tables)
 
 
-def subscribe(plugins: Sequence[str], seconds: float) -> list[subprocess.Popen]:
-    """One bench/subscriber.py per image plugin, each connected when this returns."""
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(HERE / "subscriber.py"), plugin, str(seconds)],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        for plugin in plugins
-    ]
-    for proc in procs:
-        assert proc.stdout is not None
-        if proc.stdout.readline().strip() != "ready":
-            raise RuntimeError("a subscriber did not connect")
-    return procs
-
-
 def with_children(pids: Sequence[int]) -> list[int]:
     """``pids`` and their child processes (the render workers)."""
     found = list(pids)
@@ -122,7 +101,7 @@ def measure(pids: Sequence[int], plugins: dict[str, str], seconds: float) -> dic
     """Subscribe to every chart for ``seconds``; frames/s per chart, CPU and RSS of ``pids``
     and their children."""
     pids = with_children(pids)
-    procs = subscribe(list(plugins.values()), seconds)
+    procs = start_subscribers(list(plugins.values()), seconds)
     busy0 = machine_busy()
     c0, t0 = sum(cpu_seconds(p) for p in pids), time.monotonic()
     results = [

@@ -64,6 +64,8 @@ class ChartServer(PVGroup):
     #: the chart names, in order (set by :func:`chart_ioc`); () for one chart at the prefix
     chart_names: tuple[str, ...] = ()
 
+    # Text longer than a DBR_STRING: char waveforms, as areaDetector's StatusMessage_RBV
+    # (caget -S prints them as text). Image PVs are dtype=bytes (ImageGroup), never CHAR.
     charts_rbv = pvproperty(
         value="",
         name="Charts_RBV",

@@ -137,21 +137,6 @@ class ChartSources:
             now=time.time(),
         )
 
-    def channel_report(self) -> list[str]:
-        """One line per PV on the IOC's CA circuits: its channels and subscriptions."""
-        counts = self.monitor.channel_counts()
-        lines = [f"CA channels: {len(counts)} PVs; motors: {' '.join(self.motor_link.records)}"]
-        lines += [
-            f"CA channel {name}: channels={c.channels} subscriptions={c.subscriptions}"
-            for name, c in counts.items()
-        ]
-        return lines
-
-    def log_channel_report(self) -> None:
-        """Log :meth:`channel_report` (the chart IOC does on SIGUSR1)."""
-        for line in self.channel_report():
-            log.info("%s", line)
-
     # -- intake ------------------------------------------------------------------------------
     async def _on_event(self, event: Event) -> None:
         if not self.engine.follows(event.pvname):

@@ -6,7 +6,7 @@ the motors' HLM/LLM, At-rest points from their DMOV, both through the
 chart's ``Motors``; and a PV that is a source and a motor field at once is
 one channel with one subscription. Channels are counted twice: by the chart
 IOC itself from caproto's circuit state (``kill -USR1`` logs the report,
-``ChartSources.channel_report``), and from outside, as the TCP circuits the
+``ChartServer.channel_report``), and from outside, as the TCP circuits the
 chart IOC's process holds to the motor IOC (``/proc``).
 """
 
