@@ -276,7 +276,14 @@ def test_a_source_motors_follow_already_has_its_value_at_once(beamline):
     configure(bl, Kind="strip", Y1=f"{p}det", Y2=f"{p}motor.VAL", Y3="", Y4="")
     report = channel_report(bl)
     assert report.get(f"{p}motor.RBV") == (1, 1)  # Motors follows it; no source does
+    # UpdatesReceived_RBV is published with frames and once a second: read it settled
     received = bl.get("UpdatesReceived_RBV")
+    for _ in range(10):
+        time.sleep(1.1)
+        now = bl.get("UpdatesReceived_RBV")
+        if now == received:
+            break
+        received = now
     # A new source on a channel that is there already: no new subscription, so no fresh
     # value from the server; the chart takes the value the channel has.
     caput(bl.chart + "Y3", f"{p}motor.RBV")
