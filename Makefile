@@ -17,17 +17,21 @@ demo: $(STAMP)
 
 # The whole suite: unit tests, then the system tests (real IOCs over CA) in
 # parallel workers; they mostly wait on I/O, and every IOC has ports of its own.
+# Each test file is one group; the longest groups go out first, in the order
+# tests/conftest.py sets (xdist's own reorder, by test count, would start the
+# 2-minute lossless run, one test, last).
 WORKERS ?= 3
+SYSTEM := tests/system -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
 test: $(STAMP)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
-	$(PY) -m pytest tests/system -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest $(SYSTEM) $(PYTEST_ARGS)
 
 # The fast loop: pure logic only, no IOC (about 15 s).
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 test-system: $(STAMP)
-	$(PY) -m pytest tests/system -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest $(SYSTEM) $(PYTEST_ARGS)
 
 # Figures, never asserts: each script prints and saves bench/results/*.json;
 # report.py writes docs/performance.md from them. About 6 minutes.

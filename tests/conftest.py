@@ -48,9 +48,17 @@ def ca_repeater():
         yield repeater
 
 
-#: System test files that load the machine most (50 clients, 2 minutes at 50 Hz, frame
-#: floods): with xdist they run one after the other on one worker, never side by side.
-HEAVY = {"test_load", "test_lossless", "test_gui"}
+#: System test files that load the machine most (50 clients, frame floods): with xdist
+#: they run one after the other on one worker, never side by side.
+HEAVY = {"test_load", "test_gui"}
+#: The groups that take longest (``--durations``), handed out first so that none of
+#: them starts last and keeps the run waiting on one worker: the 2-minute lossless
+#: run (light on CPU: one 50 Hz motor, one small chart) goes first, beside the rest.
+LONGEST_FIRST = ("test_lossless", "heavy", "test_readme", "test_gui_charts", "test_faults")
+
+
+def _group(path: Path) -> str:
+    return "heavy" if path.stem in HEAVY else path.stem
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -58,16 +66,28 @@ def pytest_collection_modifyitems(config, items):
     """Every test under tests/system/ talks to real processes: mark it ``ca``.
 
     For ``--dist loadgroup`` each file is one group (its module fixtures start
-    once), and the :data:`HEAVY` files share one group. ``tryfirst``: xdist's
-    own hook turns the markers into groups, so they are set before it runs.
-    (pytest 9.2 breaks xdist's grouping: pytest is held below it in
-    ``pyproject.toml``.)
+    once), and the :data:`HEAVY` files share one group; the groups of
+    :data:`LONGEST_FIRST` are moved to the front, in that order (xdist hands
+    groups out in collection order). ``tryfirst``: xdist's own hook turns the
+    markers into groups, so they are set before it runs. (pytest 9.2 breaks
+    xdist's grouping: pytest is held below it in ``pyproject.toml``.)
     """
+    rank = {group: i for i, group in enumerate(LONGEST_FIRST)}
+    system = []
     for item in items:
         path = Path(str(item.fspath))
         if "system" in path.parts:
             item.add_marker(pytest.mark.ca)
-            item.add_marker(pytest.mark.xdist_group("heavy" if path.stem in HEAVY else path.stem))
+            item.add_marker(pytest.mark.xdist_group(_group(path)))
+            system.append(item)
+    if system:
+        order = {id(item): i for i, item in enumerate(items)}
+        items.sort(
+            key=lambda item: (
+                rank.get(_group(Path(str(item.fspath))), len(rank)),
+                order[id(item)],
+            )
+        )
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -71,7 +71,12 @@ async def client(index, deadline):
                 sub.add_callback(on_update)
                 subs.append((sub, on_update))
             stage = "first update"
-            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in first.values())), TIMEOUT)
+            try:
+                await asyncio.wait_for(asyncio.gather(*(e.wait() for e in first.values())), TIMEOUT)
+            except asyncio.TimeoutError:
+                missing = [n[len(prefix):] for n, e in first.items() if not e.is_set()]
+                stage = f"first update of {' '.join(missing)}"
+                raise
             await asyncio.sleep(random.uniform(1.0, 3.0))  # monitoring
             totals["cycles"] += 1
         except Exception as ex:

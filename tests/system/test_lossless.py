@@ -7,7 +7,7 @@ chart's ``UpdatesReceived_RBV`` must grow by exactly the same number. Both count
 include the RBV posts of the startup; the deltas do not (and the value a monitor
 delivers on connection is no post). ``pytest -s`` prints the figures.
 
-Run it alone: ``pytest -s tests/test_lossless.py`` (about 2.5 minutes).
+Run it alone: ``pytest -s tests/system/test_lossless.py`` (about 2.5 minutes).
 """
 
 from __future__ import annotations
