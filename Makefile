@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(PY) bench/gui_flood.py
 	$(PY) bench/fit_cost.py
 	$(PY) bench/many_charts.py
+	$(PY) bench/startup.py
 	$(PY) bench/report.py
 
 # 10 minutes of drawing at 10 frames/s: RSS, file descriptors, threads.

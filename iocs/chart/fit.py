@@ -10,22 +10,36 @@ baseline, amplitude to the extreme, centre at the extreme, sigma from the
 width at half height. A dip (a negative peak) is fitted as well as a peak.
 Goodness of fit is the coefficient of determination R² (1 for a perfect
 fit, 0 for no better than the mean).
+
+scipy is imported on first use, not with this module: it costs about a
+second, and only a chart with a fit needs it. :func:`load_solver` imports
+it ahead of time (the chart IOC does so in the fit thread once a chart
+asks for a fit, so the first fit does not wait for the import).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import OptimizeWarning, curve_fit
 
 from chartioc.iocs.chart.peakstats import as_pairs
 
-__all__ = ["FWHM_PER_SIGMA", "PARAMETERS", "FitResult", "FitStatus", "fit_gaussian", "gaussian"]
+__all__ = [
+    "FWHM_PER_SIGMA",
+    "PARAMETERS",
+    "FitResult",
+    "FitStatus",
+    "fit_gaussian",
+    "gaussian",
+    "load_solver",
+]
 
 #: The four fitted parameters, in the order of :func:`gaussian`'s arguments.
 PARAMETERS = ("amplitude", "centre", "sigma", "offset")
@@ -112,11 +126,20 @@ def initial_guess(x: np.ndarray, y: np.ndarray, dip: bool = False) -> tuple[floa
     return amplitude, float(x[k]), sigma, offset
 
 
+@cache
+def load_solver() -> tuple[Callable[..., Any], type[Warning]]:
+    """scipy's ``curve_fit`` and ``OptimizeWarning``, imported on the first call."""
+    from scipy.optimize import OptimizeWarning, curve_fit
+
+    return curve_fit, OptimizeWarning
+
+
 def _least_squares(x: np.ndarray, y: np.ndarray, p0: tuple[float, ...]) -> np.ndarray | None:
     """Fitted parameters from ``p0``, or None when the fit does not converge."""
+    curve_fit, optimize_warning = load_solver()
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", OptimizeWarning)
+            warnings.simplefilter("ignore", optimize_warning)
             params, _ = curve_fit(
                 gaussian, x, y, p0=p0, jac=_jacobian, method="lm", maxfev=MAX_EVALUATIONS
             )

@@ -6,6 +6,11 @@ frame. While a fit runs, new points only mark the fit as stale, so a burst
 of updates costs one more fit, not one per update; and after each fit the
 next waits three times as long as that one took (:func:`fit_pause`), so the
 fit takes at most a quarter of a core and leaves the rest to the drawing.
+
+scipy (about a second to import) is imported in the fit thread as soon as
+the chart asks for a fit (at start, for a chart configured with one), not
+with the IOC's modules: the IOC answers before it is loaded, and the first
+fit waits only for what is left of the import.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from caproto import AlarmSeverity, AlarmStatus, ChannelType
 from caproto.server import PVGroup, pvproperty
 
 from chartioc.client.ca.limits import MAX_STRING
-from chartioc.iocs.chart.fit import FitResult, fit_gaussian
+from chartioc.iocs.chart.fit import FitResult, fit_gaussian, load_solver
 
 __all__ = ["FIT_STATES", "FitGroup"]
 
@@ -42,6 +47,13 @@ def fit_pause(elapsed: float) -> float:
     start at most every :data:`MIN_FIT_PERIOD` s.
     """
     return max(MIN_FIT_PERIOD - elapsed, PAUSE_FACTOR * elapsed)
+
+
+def timed_fit(x: np.ndarray, y: np.ndarray) -> tuple[FitResult, float]:
+    """:func:`fit_gaussian` and the seconds it took (not counting a wait for the thread)."""
+    t0 = time.perf_counter()
+    result = fit_gaussian(x, y)
+    return result, time.perf_counter() - t0
 
 
 Points = Callable[[], tuple[np.ndarray, np.ndarray] | None]
@@ -107,6 +119,7 @@ class FitGroup(PVGroup):
         self._points: Points = lambda: None
         self._on_result: Callable[[], None] = lambda: None
         self._generation = 0
+        self._solver_requested = False
         self.fits_done = 0
 
     def attach(self, points: Points, on_result: Callable[[], None]) -> None:
@@ -134,16 +147,18 @@ class FitGroup(PVGroup):
             self._stale.clear()
             generation = self._generation
             points = self._points()
+            if points is not None and not self._solver_requested:
+                self._solver_requested = True
+                self._executor.submit(load_solver)  # ahead of the first fit, same thread
             if points is None and self.status.value == "Off":
                 continue  # fitting is off and already says so
             if points is None:
                 result = FitResult("off")
                 elapsed = 0.0
             else:
-                t0 = time.perf_counter()
-                result = await loop.run_in_executor(self._executor, fit_gaussian, *points)
-                elapsed = (time.perf_counter() - t0) * 1e3
-                next_start = time.monotonic() + fit_pause(elapsed / 1e3)
+                result, seconds = await loop.run_in_executor(self._executor, timed_fit, *points)
+                elapsed = seconds * 1e3
+                next_start = time.monotonic() + fit_pause(seconds)
             if generation != self._generation:
                 continue  # the chart changed while fitting: that result is of old points
             self.fits_done += 1

@@ -103,3 +103,21 @@ def test_initial_guess_of_a_dip() -> None:
 def test_curve_of_an_ok_result() -> None:
     result = FitResult("ok", amplitude=2.0, centre=1.0, sigma=0.5, offset=1.0, npoints=9)
     assert result.curve([1.0])[0] == pytest.approx(3.0)
+
+
+def test_the_chart_ioc_imports_scipy_only_for_a_fit() -> None:
+    """scipy costs about a second of start-up: the IOC's modules leave it out, a fit loads it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np\n"
+        "import chartioc.iocs.chart.ioc\n"
+        "assert 'scipy' not in sys.modules, 'scipy imported with the chart IOC'\n"
+        "from chartioc.iocs.chart.fit import fit_gaussian, gaussian\n"
+        "x = np.linspace(-3, 3, 30)\n"
+        "assert fit_gaussian(x, gaussian(x, 1.0, 0.0, 1.0, 0.0)).ok\n"
+        "assert 'scipy.optimize' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
