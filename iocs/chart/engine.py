@@ -38,14 +38,14 @@ from chartioc.iocs.chart.config import (
     SAMPLE_MODES,
     ChartConfig,
     ConfigError,
-    SampleMode,
     record_field,
 )
 from chartioc.iocs.chart.fit import FitResult
 from chartioc.iocs.chart.history import RingHistory
-from chartioc.iocs.chart.model import ChartSnapshot, PeakStats, Series, label
-from chartioc.iocs.chart.peakstats import compute_peak_stats, compute_sweep_stats, empty_peak_stats
-from chartioc.iocs.chart.sweeps import SweepTracker, latest_complete_sweep
+from chartioc.iocs.chart.model import ChartSnapshot, PeakStats
+from chartioc.iocs.chart.pairing import PairHistory, pairing_changed, point_on_update
+from chartioc.iocs.chart.peak_selection import PeakSelection, select_peak
+from chartioc.iocs.chart.source_history import SourceHistory
 
 __all__ = [
     "FIT_MODES",
@@ -58,33 +58,6 @@ __all__ = [
     "record_field",
 ]
 
-#: What the statistics of the xy chart are computed over, per sample mode (frame and PV text).
-STATS_BASIS: dict[SampleMode, str] = {"rest": "scan points", "update": "last sweep"}
-
-
-@dataclass(frozen=True)
-class PeakSelection:
-    """Peak statistics of the xy chart and the points they are computed from.
-
-    ``start``/``stop`` index the arrays of :meth:`ChartEngine.pairs` (gaps
-    included); ``basis`` says in words which points they are.
-    """
-
-    stats: PeakStats
-    start: int
-    stop: int
-    basis: str
-
-
-@dataclass
-class _Source:
-    history: RingHistory
-    connected: bool = False
-    units: str = ""
-    precision: int = 3
-    latest: float = math.nan
-    problem: str = ""  #: why it is not charted: not a number, not found
-
 
 @dataclass
 class ChartEngine:
@@ -95,11 +68,8 @@ class ChartEngine:
     updates_received: int = 0
 
     def __post_init__(self) -> None:
-        self._sources: dict[str, _Source] = {}
-        self._pair_x = RingHistory(self.capacity)
-        self._pair_y = RingHistory(self.capacity)
-        self._pair_z = RingHistory(self.capacity)
-        self._sweeps = SweepTracker()
+        self._sources: dict[str, SourceHistory] = {}
+        self._pairs = PairHistory(self.capacity)
         #: points added to the xy/map/grid pairs since the start
         self.points_taken = 0
         self.configure(self.config)
@@ -114,15 +84,9 @@ class ChartEngine:
             if name not in wanted:
                 del self._sources[name]
         for name in wanted:
-            self._sources.setdefault(name, _Source(RingHistory(self.capacity)))
-        pairing = ("kind", "x", "z", "sample")
-        if any(getattr(old, k) != getattr(config, k) for k in pairing) or old.y1 != config.y1:
-            self._clear_pairs()
-
-    def _clear_pairs(self) -> None:
-        for ring in (self._pair_x, self._pair_y, self._pair_z):
-            ring.clear()
-        self._sweeps.clear()
+            self._sources.setdefault(name, SourceHistory(name, RingHistory(self.capacity)))
+        if pairing_changed(old, config):
+            self._pairs.clear()
 
     def clear(self) -> None:
         """Forget every history and every point (the ``Clear`` PV).
@@ -132,11 +96,8 @@ class ChartEngine:
         that does not change would otherwise vanish from the chart for good).
         """
         for src in self._sources.values():
-            newest = src.history.latest()
-            src.history.clear()
-            if newest is not None and math.isfinite(newest[1]) and src.connected:
-                src.history.append(*newest)
-        self._clear_pairs()
+            src.clear()
+        self._pairs.clear()
 
     # -- intake ------------------------------------------------------------------------
     def follows(self, pvname: str) -> bool:
@@ -148,22 +109,9 @@ class ChartEngine:
         src = self._sources.get(pvname)
         if src is None:
             return False
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            number = math.nan
         self.updates_received += 1
-        src.connected = True
-        src.latest = number
-        src.history.append(timestamp, number)
-        cfg = self.config
-        if cfg.kind == "map":
-            pair = pvname in (cfg.x, cfg.y1)
-        elif cfg.sample == "update":
-            pair = pvname == (cfg.y1 if cfg.kind == "xy" else cfg.z if cfg.kind == "grid" else "")
-        else:
-            pair = False
-        if pair:
+        src.receive(value, timestamp)
+        if point_on_update(self.config, pvname):
             self.take_point(timestamp)
         return True
 
@@ -184,11 +132,7 @@ class ChartEngine:
         z = self._latest(cfg.z) if cfg.kind == "grid" else 0.0
         if math.isnan(x) or math.isnan(y) or math.isnan(z):
             return False
-        self._pair_x.append(timestamp, x)
-        self._pair_y.append(timestamp, y)
-        self._sweeps.add(x)
-        if cfg.kind == "grid":
-            self._pair_z.append(timestamp, z)
+        self._pairs.add(timestamp, x, y, z if cfg.kind == "grid" else None)
         self.points_taken += 1
         return True
 
@@ -197,16 +141,9 @@ class ChartEngine:
         src = self._sources.get(pvname)
         if src is None:
             return False
-        src.connected = connected
-        if not connected:
-            src.history.append_gap(timestamp)
-            src.latest = math.nan
-            if self.config.kind != "strip":
-                self._pair_x.append_gap(timestamp)
-                self._pair_y.append_gap(timestamp)
-                self._sweeps.add(math.nan)
-            if self.config.kind == "grid":
-                self._pair_z.append_gap(timestamp)
+        src.set_connected(connected, timestamp)
+        if not connected and self.config.kind != "strip":
+            self._pairs.add_gap(timestamp, grid=self.config.kind == "grid")
         return True
 
     def set_problem(self, pvname: str, problem: str) -> None:
@@ -242,16 +179,15 @@ class ChartEngine:
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """The paired (x, y) points of the xy/map/grid chart, NaN gaps included."""
-        return self._pair_x.values(), self._pair_y.values()
+        return self._pairs.xy()
 
     def grid_values(self) -> np.ndarray:
         """The Z value of each grid point, aligned with :meth:`pairs`."""
-        return self._pair_z.values()
+        return self._pairs.z()
 
     def sweep_starts(self) -> list[int]:
         """Indices into :meth:`pairs` where sweeps of x begin (the first is 0)."""
-        first = self._pair_x.total_appended - len(self._pair_x)
-        return [s - first for s in self._sweeps.starts(first)]
+        return self._pairs.sweep_starts()
 
     def peak_selection(self) -> PeakSelection | None:
         """Peak statistics of the xy chart and their points; None for other kinds.
@@ -261,17 +197,7 @@ class ChartEngine:
         (:func:`~chartioc.iocs.chart.peakstats.compute_sweep_stats`). With a
         configuration problem: no points, NaN statistics.
         """
-        cfg = self.config
-        if cfg.kind != "xy":
-            return None
-        basis = STATS_BASIS[cfg.sample]
-        if cfg.problem():
-            return PeakSelection(empty_peak_stats(), 0, 0, basis)
-        x, y = self.pairs()
-        if cfg.sample == "rest":
-            return PeakSelection(compute_peak_stats(x, y), 0, x.size, basis)
-        start, stop = latest_complete_sweep(x, self.sweep_starts())
-        return PeakSelection(compute_sweep_stats(x[start:stop], y[start:stop]), start, stop, basis)
+        return select_peak(self.config, self._pairs)
 
     def peak_stats(self) -> PeakStats | None:
         """Peak statistics of the xy chart (see :meth:`peak_selection`), None for other kinds."""
@@ -299,23 +225,6 @@ class ChartEngine:
         trigger = cfg.z if cfg.kind == "grid" else cfg.y1 if cfg.kind == "xy" else "a motor"
         return f"no points yet: one on each update of {trigger}"
 
-    def _series(
-        self, name: str, times: np.ndarray | None = None, values: np.ndarray | None = None
-    ) -> Series:
-        src = self._sources[name]
-        if times is None or values is None:
-            times, values = src.history.arrays()
-        return Series(
-            name=name,
-            label=label(name),
-            units=src.units,
-            precision=src.precision,
-            connected=src.connected,
-            problem=src.problem,
-            times=times,
-            values=values,
-        )
-
     def snapshot(
         self,
         now: float,
@@ -341,15 +250,15 @@ class ChartEngine:
                 kind="strip",
                 now=now,
                 window=cfg.window,
-                ys=tuple(self._series(y) for y in ys),
+                ys=tuple(self._sources[y].series() for y in ys),
                 title=cfg.title,
                 message=self.message(),
             )
-        times = self._pair_y.times()
+        times = self._pairs.times()
         x_values, y_values = self.pairs()
-        x = self._series(cfg.x, times, x_values)
-        y = self._series(ys[0], times, y_values)
-        z = self._series(cfg.z, times, self.grid_values()) if cfg.kind == "grid" else None
+        x = self._sources[cfg.x].series(times, x_values)
+        y = self._sources[ys[0]].series(times, y_values)
+        z = self._sources[cfg.z].series(times, self.grid_values()) if cfg.kind == "grid" else None
         clim = (cfg.color_low, cfg.color_high) if cfg.color_low != cfg.color_high else None
         selection = self.peak_selection()
         return ChartSnapshot(

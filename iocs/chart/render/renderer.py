@@ -9,11 +9,12 @@ moving artists are drawn on top (the gallery's ``blitting.py``). A full
 redraw happens only when something static changes: chart kind, size,
 title, labels or units, axis limits, connection state.
 
-On each full redraw the decorations are fitted into the frame: the axes'
-margins are measured from the decorations' extents (tick labels, axis
-labels, title, legend, colour bar), and when they would take more than
-half the frame the painter steps down a detail level (smaller fonts, then
-no axis labels, no tick labels, no title). Every text stays inside the
+On each full redraw the decorations are fitted into the frame
+(:mod:`~chartioc.iocs.chart.render.margins`): the axes' margins are
+measured from the decorations' extents (tick labels, axis labels, title,
+legend, colour bar), and when they would take more than half the frame the
+painter steps down a detail level (smaller fonts, then no axis labels, no
+tick labels, no title). Every text stays inside the
 frame at every allowed size. A snapshot with a ``problem`` is drawn by
 :class:`~chartioc.iocs.chart.render.problem.ProblemPainter`: a frame that says
 why the settings cannot draw.
@@ -25,19 +26,18 @@ import time
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from chartioc.client.ca.limits import FRAME_SIDES
 from chartioc.iocs.chart.model import ChartSnapshot
-from chartioc.iocs.chart.render.base import DETAIL_LEVELS, Painter
+from chartioc.iocs.chart.render.base import Painter
 from chartioc.iocs.chart.render.grid import GridPainter
-from chartioc.iocs.chart.render.layout import PAD_PX, font_scale, line_scale
+from chartioc.iocs.chart.render.layout import font_scale, line_scale
 from chartioc.iocs.chart.render.map import MapPainter
+from chartioc.iocs.chart.render.margins import Margins, axes_rect, default_margins, fit_margins
 from chartioc.iocs.chart.render.problem import ProblemPainter
 from chartioc.iocs.chart.render.strip import StripPainter
-from chartioc.iocs.chart.render.style import MARGINS_PX
 from chartioc.iocs.chart.render.xy import XYPainter
 
 __all__ = ["ChartRenderer"]
@@ -49,10 +49,6 @@ _PAINTERS: dict[str, type[Painter]] = {
     "grid": GridPainter,
     "problem": ProblemPainter,
 }
-#: The plot area keeps at least this fraction of each side; decorations give way first.
-MIN_PLOT_FRACTION = 0.5
-#: Layout passes, beyond the detail steps, to let the margins settle.
-_LAYOUT_PASSES = 4
 
 
 def _check_size(width: int, height: int) -> tuple[int, int]:
@@ -103,7 +99,7 @@ class ChartRenderer:
         self._painter_key: tuple[str, int] | None = None
         self._static_key: object = None
         self._background: object = None
-        self._rect_px: tuple[float, float, float, float] | None = None  # left, right, top, bottom
+        self._rect_px: Margins | None = None  # the last layout's margins
         #: wall-clock seconds :meth:`render` took last time
         self.last_render_seconds: float = 0.0
         #: frames drawn in full (static parts included)
@@ -260,90 +256,20 @@ class ChartRenderer:
             raise RuntimeError("no frame rendered yet")
         return self._painter
 
-    def _margins(self) -> tuple[float, float, float, float]:
+    def _margins(self) -> Margins:
         """Margins (left, right, top, bottom) in pixels: the last layout's, or the defaults."""
         if self._rect_px is not None:
             return self._rect_px
-        w, h = self._width, self._height
-        left, right, top, bottom = MARGINS_PX
-        # small frames: never give the margins more than 40 % of a side
-        return (
-            min(left, 0.25 * w),
-            min(right, 0.05 * w),
-            min(top, 0.15 * h),
-            min(bottom, 0.25 * h),
-        )
+        return default_margins(self._width, self._height)
 
-    def _axes_rect(
-        self, margins: tuple[float, float, float, float] | None = None
-    ) -> tuple[float, float, float, float]:
-        """Axes position in figure fractions from pixel margins (left, right, top, bottom)."""
-        w, h = self._width, self._height
-        left, right, top, bottom = margins if margins is not None else self._margins()
-        return (left / w, bottom / h, (w - left - right) / w, (h - top - bottom) / h)
-
-    def _overhang(
-        self, painter: Painter, renderer: RendererBase, margins: tuple[float, float, float, float]
-    ) -> tuple[float, float, float, float]:
-        """How far the decorations reach beyond the plot rectangle (left, right, top, bottom)."""
-        w, h = self._width, self._height
-        left, right, top, bottom = margins
-        x0, x1, y0, y1 = left, w - right, bottom, h - top
-        reach = [0.0, 0.0, 0.0, 0.0]
-        for ax in painter.axes_list():
-            box = ax.get_tightbbox(renderer)
-            if box is None:
-                continue
-            reach[0] = max(reach[0], x0 - box.x0)
-            reach[1] = max(reach[1], box.x1 - x1)
-            reach[2] = max(reach[2], box.y1 - y1)
-            reach[3] = max(reach[3], y0 - box.y0)
-        return reach[0], reach[1], reach[2], reach[3]
+    def _axes_rect(self) -> tuple[float, float, float, float]:
+        """Axes position in figure fractions at the current margins."""
+        return axes_rect(self._width, self._height, self._margins())
 
     def _layout(self, painter: Painter) -> None:
-        """Margins that hold every decoration, at the most detail that leaves room to plot.
-
-        Width and height are handled apart: when the y-axis decorations leave
-        too little width, they give way (``across`` level); when the title,
-        legend and x-axis decorations leave too little height, those do
-        (``down`` level). See :meth:`Painter.set_detail`.
-        """
+        """Fit the margins to the painter's decorations (:func:`fit_margins`)."""
         renderer = self._canvas.get_renderer()
-        w, h = self._width, self._height
-        margins = self._margins()
-        across = down = 0
-        top = DETAIL_LEVELS - 1
-        painter.begin_layout()
-        for _ in range(2 * DETAIL_LEVELS + _LAYOUT_PASSES):
-            painter.set_detail(across, down)
-            painter.place(self._axes_rect(margins))
-            painter.fit_texts(renderer, w, h)
-            reach = self._overhang(painter, renderer, margins)
-            wanted = [max(r, 0.0) + PAD_PX for r in reach]
-            wide_enough = w - wanted[0] - wanted[1] >= MIN_PLOT_FRACTION * w
-            tall_enough = h - wanted[2] - wanted[3] >= MIN_PLOT_FRACTION * h
-            if not wide_enough and across < top:
-                across += 1
-                continue
-            if not tall_enough and down < top:
-                down += 1
-                continue
-            if not wide_enough:
-                wanted[0], wanted[1] = min(wanted[0], 0.25 * w), min(wanted[1], 0.25 * w)
-            if not tall_enough:
-                wanted[2], wanted[3] = min(wanted[2], 0.25 * h), min(wanted[3], 0.25 * h)
-            # grow at once; shrink only by more than 4 px (no jitter between frames)
-            new = tuple(
-                want if want > have or want < have - 4 else have
-                for want, have in zip(wanted, margins, strict=True)
-            )
-            if new == margins:
-                break
-            margins = new  # type: ignore[assignment]
-        else:
-            painter.place(self._axes_rect(margins))
-            painter.fit_texts(renderer, w, h)
-        self._rect_px = margins
+        self._rect_px = fit_margins(painter, renderer, self._width, self._height, self._margins())
 
     def _painter_for(self, snap: ChartSnapshot) -> Painter:
         kind = "problem" if snap.problem else snap.kind
