@@ -23,7 +23,9 @@ from caproto.server import PVGroup, SubGroup, pvproperty
 
 from chartioc.client.ca.limits import MAX_STRING
 from chartioc.client.ca.monitor import PVMonitor
+from chartioc.iocs.chart.counts_group import CountsGroup
 from chartioc.iocs.chart.engine import ChartConfig, ChartEngine, ConfigError, record_field
+from chartioc.iocs.chart.error_note import ErrorNote
 from chartioc.iocs.chart.fit_group import FitGroup
 from chartioc.iocs.chart.image_group import ImageGroup
 from chartioc.iocs.chart.render_loop import Frame, FrameRequest, RenderLoop
@@ -33,7 +35,8 @@ from chartioc.iocs.chart.settings_group import SettingsGroup
 from chartioc.iocs.chart.source_states import banner_problems
 from chartioc.iocs.chart.sources import ChartSources, SourceHooks
 from chartioc.iocs.chart.stats_group import StatsGroup
-from chartioc.iocs.chart.status import MESSAGE_LENGTH, compose_status, unusable_summary
+from chartioc.iocs.chart.status import unusable_summary
+from chartioc.iocs.chart.status_group import StatusGroup
 
 __all__ = ["ChartGroup"]
 
@@ -44,10 +47,6 @@ STATUS_PERIOD = 1.0
 PUT_WAIT = 0.5
 
 
-def _count(name: str, doc: str) -> Any:
-    return pvproperty(value=0, name=name, dtype=ChannelType.LONG, read_only=True, doc=doc)
-
-
 class ChartGroup(PVGroup):
     """One chart, ``{prefix}`` being e.g. ``BEAMLINE:chart:`` (one chart) or
     ``BEAMLINE:chart:scan:`` (chart ``scan`` of a many-chart IOC).
@@ -56,8 +55,9 @@ class ChartGroup(PVGroup):
     ---
     Settings: see :class:`SettingsGroup` (``Kind``, ``X``, ``Y1``..``Y4``, ``Z``, ...).
     Readbacks: ``RenderTime_RBV`` (ms), ``FramesRendered_RBV``, ``UpdatesReceived_RBV``,
-    ``UpdatesCoalesced_RBV``, ``InputsConnected_RBV``, ``InputsTotal_RBV``, ``Status_RBV``
-    (39 characters), ``StatusMessage_RBV`` (the whole status, a char waveform).
+    ``UpdatesCoalesced_RBV``: see :class:`CountsGroup`; ``InputsConnected_RBV``,
+    ``InputsTotal_RBV``, ``Status_RBV`` (39 characters), ``StatusMessage_RBV`` (the whole
+    status, a char waveform): see :class:`StatusGroup`.
     Statistics (``Peak*``, ``Pairs*``, ``Axes*``): see :class:`StatsGroup`. The Gaussian
     fit (``Fit*_RBV``): see :class:`FitGroup`. Images: ``image1:`` RGB1 and ``image2:``
     Mono (see :class:`ImageGroup`).
@@ -86,37 +86,8 @@ class ChartGroup(PVGroup):
     settings = SubGroup(SettingsGroup, prefix="")
     stats = SubGroup(StatsGroup, prefix="")
 
-    render_time = pvproperty(
-        value=0.0,
-        name="RenderTime_RBV",
-        units="ms",
-        precision=1,
-        read_only=True,
-        doc="Time to draw the last frame",
-    )
-    frames_rendered = _count("FramesRendered_RBV", "Frames drawn")
-    updates_received = _count("UpdatesReceived_RBV", "Monitor updates entered in the histories")
-    updates_coalesced = _count("UpdatesCoalesced_RBV", "Updates drawn together with a later one")
-    inputs_connected = _count("InputsConnected_RBV", "Source PVs connected")
-    inputs_total = _count("InputsTotal_RBV", "Source PVs configured")
-    status = pvproperty(
-        value="starting",
-        name="Status_RBV",
-        dtype=ChannelType.STRING,
-        read_only=True,
-        doc="What the IOC is doing, or what went wrong",
-    )
-    # A text PV longer than a DBR_STRING: a char waveform, as areaDetector's
-    # StatusMessage_RBV (caget -S prints it as text); image PVs are dtype=bytes.
-    status_message = pvproperty(
-        value="starting",
-        name="StatusMessage_RBV",
-        dtype=ChannelType.CHAR,
-        max_length=MESSAGE_LENGTH,
-        read_only=True,
-        doc="The whole status: every PV name, every reason (caget -S)",
-    )
-
+    counts = SubGroup(CountsGroup, prefix="")  # RenderTime_RBV, FramesRendered_RBV, Updates*
+    status_pvs = SubGroup(StatusGroup, prefix="")  # Inputs*_RBV, Status_RBV, StatusMessage_RBV
     name_rbv = pvproperty(
         value="",
         name="Name_RBV",
@@ -160,8 +131,7 @@ class ChartGroup(PVGroup):
             status_changed=self._update_status,
         )
         self.sources = ChartSources(self.engine, hooks, monitor)
-        self._error = ""  # the last refused setting, shown until the next good one
-        self._error_short = ("", "")  # (long, 39-character form) of the last refusal
+        self.error = ErrorNote()  # the refused setting or render error the status shows
         self._config_lock = asyncio.Lock()  # one configuration change at a time
         self._tasks: list[asyncio.Task[None]] = []
         self.settings.attach(self)
@@ -178,11 +148,11 @@ class ChartGroup(PVGroup):
             except ConfigError as ex:
                 await self.refuse(str(ex))
                 raise
-            self._error = ""
+            self.error.accept()
             old = set(self.engine.config.sources())
             self.engine.configure(config)
             await self.sources.follow(old)
-            await self.inputs_total.write(len(config.sources()))
+            await self.status_pvs.publish_total(len(config.sources()))
             self.fit_pvs.mark_stale(reset=True)
             self.render.mark_dirty()
 
@@ -201,7 +171,7 @@ class ChartGroup(PVGroup):
             if refusal is not None:
                 why = {name: (refusal.reason, refusal.brief)}
                 await self.refuse(f"{name}: {refusal.reason}", unusable_summary(why))
-                raise ConfigError(self._error)
+                raise ConfigError(self.error.text)
         if isinstance(slot, str):
             await self.configure(**{slot: name})
         else:
@@ -212,8 +182,7 @@ class ChartGroup(PVGroup):
 
     async def refuse(self, reason: str, short: str = "") -> None:
         """A refused setting: shown in the status until the next accepted one."""
-        self._error = reason
-        self._error_short = (reason, short)
+        self.error.refuse(reason, short)
         await self._update_status()
 
     def clear(self) -> None:
@@ -254,48 +223,33 @@ class ChartGroup(PVGroup):
         await self.image1.publish(frame.rgb, timestamp=frame.timestamp)
         await self.image2.publish(frame.mono, timestamp=frame.timestamp)
         await self.stats.publish_axes(frame.pixels, frame.limits)
-        await self.render_time.write(frame.render_ms)
-        await self.frames_rendered.write(frame.number)
-        await self.updates_received.write(self.engine.updates_received)
-        await self.updates_coalesced.write(frame.coalesced)
+        await self.counts.publish(frame, self.engine.updates_received)
         # Pairs and statistics: the same points and numbers the frame shows.
         pairs = None if self.engine.config.kind == "strip" else self.engine.pairs()
         await self.stats.publish(pairs, self.engine.peak_selection())
 
-    async def _render_problem(self, text: str) -> None:
-        if text:
-            self._error = text
+    async def _render_problem(self, report: str) -> None:
+        if self.error.render_problem(report):
             await self._update_status()
-        elif self._error.startswith("render error"):
-            self._error = ""
 
     # -- status -------------------------------------------------------------------------------
     async def _update_status(self) -> None:
-        """Publish InputsConnected_RBV, Status_RBV and StatusMessage_RBV when they changed."""
-        long_error, short_error = self._error_short
-        inputs = self.sources.status_inputs(
-            self._error, short_error if long_error == self._error else "", self.settings.paused
-        )
+        """Publish the status (:class:`StatusGroup`) and the frames' banners."""
+        inputs = self.sources.status_inputs(self.error.text, self.error.short, self.settings.paused)
         # the frames' banners: which sources are not numbers or not found
         for name, problem in banner_problems(self.engine.config.sources(), inputs).items():
             if self.engine.problem(name) != problem:
                 self.engine.set_problem(name, problem)
                 self.render.mark_dirty()
-        if self.inputs_connected.value != inputs.connected:
-            await self.inputs_connected.write(inputs.connected)
-        status = compose_status(inputs)
-        if self.status.value != status.short:
-            await self.status.write(status.short)
-        if self.status_message.value != status.long:
-            await self.status_message.write(status.long)
+        await self.status_pvs.publish(inputs)
 
-    @status.startup
-    async def status(self, instance: Any, async_lib: Any) -> None:
+    @name_rbv.startup
+    async def name_rbv(self, instance: Any, async_lib: Any) -> None:
         """Subscribe the sources, then start drawing and the status updates."""
         await self.name_rbv.write(self.chart_name[:MAX_STRING])
         await self.settings.show(self.engine.config, paused=self._start_paused)
         await self.sources.follow(set())
-        await self.inputs_total.write(len(self.engine.config.sources()))
+        await self.status_pvs.publish_total(len(self.engine.config.sources()))
         self.render.mark_dirty()
         loop = asyncio.get_running_loop()
         sleep = async_lib.library.sleep
@@ -306,5 +260,5 @@ class ChartGroup(PVGroup):
         self.fit_pvs.mark_stale(reset=True)
         while True:
             await self._update_status()
-            await self.updates_received.write(self.engine.updates_received)
+            await self.counts.publish_updates(self.engine.updates_received)
             await sleep(STATUS_PERIOD)

@@ -1,9 +1,11 @@
 """caproto PVGroup for one simulated motor with EPICS motor-record fields.
 
 The motion itself is :class:`chartioc.iocs.motor.axis.Axis` (pure logic), run by
-the group's motion task (:class:`~chartioc.iocs.motor.motion_task.MotorMotion`).
-This module declares the PVs and the field putters: each validates a write and
-calls the axis or the motion task. Nothing here blocks the event loop.
+the group's motion task (:class:`~chartioc.iocs.motor.motion_task.MotorMotion`);
+the settings it republishes are :class:`~chartioc.iocs.motor.record_settings.MotorSettings`.
+This module declares the PVs and the field putters: each validates a write
+(:mod:`~chartioc.iocs.motor.field_checks`) and calls the axis, the motion task or
+the settings half. Nothing here blocks the event loop.
 """
 
 from __future__ import annotations
@@ -16,18 +18,24 @@ from caproto import ChannelType, SkipWrite
 from caproto.server import PVGroup, PvpropertyDouble, pvproperty
 from caproto.server.records import records
 
-from chartioc.client.ca.limits import MAX_STRING, MAX_UNITS
 from chartioc.iocs.common.guard import refuse_writes
-from chartioc.iocs.motor.axis import (
-    MAX_ACCL,
-    MAX_POSITION,
-    VELO_RANGE,
-    Axis,
-    finite,
-    positive,
-    within,
+from chartioc.iocs.motor.axis import Axis, finite
+from chartioc.iocs.motor.field_checks import (
+    SUPPORTED_FIELDS,
+    check_acceleration,
+    check_description,
+    check_max_velocity,
+    check_offset,
+    check_precision,
+    check_step,
+    check_units,
+    check_velocity,
+    direction_sign,
+    unsupported_reason,
+    velocity_units,
 )
-from chartioc.iocs.motor.motion_task import SPMG_GO, SPMG_PAUSE, SPMG_STOP, MotorMotion
+from chartioc.iocs.motor.motion_task import SPMG_PAUSE, SPMG_STOP
+from chartioc.iocs.motor.record_settings import MotorSettings
 
 __all__ = [
     "SUPPORTED_FIELDS",
@@ -36,15 +44,6 @@ __all__ = [
     "unsupported_reason",
     "velocity_units",
 ]
-
-#: Writable motor-record fields the simulator implements (VAL is the record itself).
-SUPPORTED_FIELDS = frozenset(
-    {
-        *("DVAL", "STOP", "SPMG", "TWV", "TWF", "TWR", "HOMF", "HOMR"),
-        *("VELO", "ACCL", "VMAX", "HLM", "LLM", "DHLM", "DLLM", "OFF", "DIR"),
-        *("SET", "FOFF", "EGU", "PREC", "MRES", "DESC"),
-    }
-)
 
 
 def unsupported_fields() -> list[str]:
@@ -60,17 +59,6 @@ def unsupported_fields() -> list[str]:
     )
 
 
-def unsupported_reason(name: str) -> str:
-    """What a write to the unsupported field ``name`` answers."""
-    hint = "; write VAL or DVAL" if name == "RVAL" else ""
-    return f"{name} is not supported by the simulator{hint}"
-
-
-def velocity_units(egu: str) -> str:
-    """VELO's units: ``EGU/s``, EGU cut to fit CA's 7 characters (as the motor record's /sec)."""
-    return f"{egu[: MAX_UNITS - 2]}/s"
-
-
 class MotorSetpoint(PvpropertyDouble):
     """VAL: every put reaches the putter, as in the motor record.
 
@@ -84,7 +72,7 @@ class MotorSetpoint(PvpropertyDouble):
         return await self.putter(self, value)
 
 
-class MotorGroup(MotorMotion, PVGroup):
+class MotorGroup(MotorSettings, PVGroup):
     """One simulated motor, ``{prefix}`` being e.g. ``BEAMLINE:motor``.
 
     PVs
@@ -155,25 +143,7 @@ class MotorGroup(MotorMotion, PVGroup):
     @motor.startup
     async def motor(self, instance: Any, async_lib: Any) -> None:
         """Publish the initial state, then run the motion loop forever."""
-        f = self.fields
-        for field in self.position_fields():
-            await field.write_metadata(units=self._units, precision=self._precision)
-        await f.velocity.write_metadata(
-            units=velocity_units(self._units), precision=self._precision
-        )
-        await f.seconds_to_velocity.write_metadata(units="s", precision=3)
-        await f.display_precision.write(self._precision)
-        await f.engineering_units.write(self._units)
-        await f.velocity.write(self.axis.velo, verify_value=False)
-        await f.seconds_to_velocity.write(self.axis.accl, verify_value=False)
-        await f.motor_step_size.write(1e-4, verify_value=False)
-        await f.tweak_step_size.write(0.1, verify_value=False)
-        await f.done_moving_to_value.write(1)
-        await f.stop_pause_move_go.write(SPMG_GO)
-        await self._publish_limits()
-        await self._set_val(0.0)
-        await self._publish_position(time.monotonic())
-        await self._publish_status(time.monotonic(), moving=False)
+        await self.publish_initial_state(self._units, self._precision)
         await self._motion_loop(async_lib)
 
     # -- putters ---------------------------------------------------------------
@@ -245,119 +215,80 @@ class MotorGroup(MotorMotion, PVGroup):
     @motor.fields.velocity.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """VELO: slew speed, > 0, within VELO_RANGE and not above VMAX (when VMAX > 0)."""
-        group: MotorGroup = fields.parent.group
-        velo = within(positive(value, "VELO"), "VELO", *VELO_RANGE)
-        vmax = fields.max_velocity.value
-        if vmax > 0 and velo > vmax:
-            raise ValueError(f"VELO ({velo:g}) must not exceed VMAX ({vmax:g})")
-        group.axis.velo = velo
+        velo = check_velocity(value, fields.max_velocity.value)
+        fields.parent.group.axis.velo = velo
         return velo
 
     @motor.fields.max_velocity.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """VMAX: 0 (no maximum) or at least VELO, at most the fastest VELO."""
-        vmax = finite(value, "VMAX")
-        if vmax < 0 or (0 < vmax < fields.velocity.value):
-            raise ValueError(f"VMAX must be 0 or >= VELO ({fields.velocity.value:g}), not {vmax:g}")
-        return within(vmax, "VMAX", 0.0, VELO_RANGE[1])
+        return check_max_velocity(value, fields.velocity.value)
 
     @motor.fields.seconds_to_velocity.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """ACCL: seconds to reach VELO, >= 0 and <= MAX_ACCL."""
-        accl = positive(value, "ACCL", allow_zero=True, limit=MAX_ACCL)
+        accl = check_acceleration(value)
         fields.parent.group.axis.accl = accl
         return accl
-
-    async def _limit_put(self, setter: Callable[[], None]) -> None:
-        setter()
-        await self._publish_limits()
-        raise SkipWrite  # _publish_limits wrote the field
 
     @motor.fields.user_high_limit.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """HLM: user high limit, not below LLM."""
-        group: MotorGroup = fields.parent.group
-        await group._limit_put(lambda: group.axis.set_user_limit("high", value))
+        await fields.parent.group.change_limits(lambda axis: axis.set_user_limit("high", value))
 
     @motor.fields.user_low_limit.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """LLM: user low limit, not above HLM."""
-        group: MotorGroup = fields.parent.group
-        await group._limit_put(lambda: group.axis.set_user_limit("low", value))
+        await fields.parent.group.change_limits(lambda axis: axis.set_user_limit("low", value))
 
     @motor.fields.dial_high_limit.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DHLM: dial high limit, not below DLLM."""
-        group: MotorGroup = fields.parent.group
-        await group._limit_put(lambda: group.axis.set_dial_limit("high", value))
+        await fields.parent.group.change_limits(lambda axis: axis.set_dial_limit("high", value))
 
     @motor.fields.dial_low_limit.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DLLM: dial low limit, not above DHLM."""
-        group: MotorGroup = fields.parent.group
-        await group._limit_put(lambda: group.axis.set_dial_limit("low", value))
-
-    async def _coordinates_changed(self) -> None:
-        """OFF or DIR changed: VAL, RBV and the user limits follow; dial values stay."""
-        now = time.monotonic()
-        await self._set_val(self.axis.to_user(self.fields.dial_desired_value.value))
-        await self._publish_limits()
-        await self._publish_position(now)
+        await fields.parent.group.change_limits(lambda axis: axis.set_dial_limit("low", value))
 
     @motor.fields.user_offset.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """OFF: user offset; user = sign * dial + OFF, |OFF| <= MAX_POSITION."""
-        group: MotorGroup = fields.parent.group
-        group.axis.offset = finite(value, "OFF", limit=MAX_POSITION)
-        await group._coordinates_changed()
-        return group.axis.offset
+        offset = check_offset(value)
+        await fields.parent.group.change_coordinates(offset=offset)
+        return offset
 
     @motor.fields.user_direction.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DIR: Pos or Neg, the sign between dial and user coordinates."""
-        group: MotorGroup = fields.parent.group
-        group.axis.sign = -1 if value == "Neg" else 1
-        await group._coordinates_changed()
+        await fields.parent.group.change_coordinates(sign=direction_sign(value))
         return value
 
     @motor.fields.tweak_step_size.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """TWV: tweak step, > 0 and <= MAX_POSITION."""
-        return positive(value, "TWV", limit=MAX_POSITION)
+        return check_step(value, "TWV")
 
     @motor.fields.motor_step_size.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """MRES: step size for the raw fields, > 0 and <= MAX_POSITION."""
-        return positive(value, "MRES", limit=MAX_POSITION)
+        return check_step(value, "MRES")
 
     @motor.fields.display_precision.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """PREC: display precision 0..15, shared by VAL, RBV and the position fields."""
-        group: MotorGroup = fields.parent.group
-        prec = int(value)
-        if not 0 <= prec <= 15:
-            raise ValueError(f"PREC must be within 0..15, not {prec}")
-        for field in (*group.position_fields(), fields.velocity):
-            await field.write_metadata(precision=prec)
+        prec = check_precision(value)
+        await fields.parent.group.publish_precision(prec)
         return prec
 
     @motor.fields.engineering_units.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """EGU: engineering units (at most 7 characters), shared by the position fields."""
-        group: MotorGroup = fields.parent.group
-        if len(value) > MAX_UNITS:
-            raise ValueError(
-                f"EGU must be at most {MAX_UNITS} characters (CA units), not {len(value)}"
-            )
-        for field in group.position_fields():
-            await field.write_metadata(units=value)
-        await fields.velocity.write_metadata(units=velocity_units(value))
+        await fields.parent.group.publish_units(check_units(value))
         return value
 
     @motor.fields.description.putter
     async def motor(fields: Any, instance: Any, value: Any) -> Any:
         """DESC: description, at most 39 characters (one DBR_STRING)."""
-        if len(value) > MAX_STRING:
-            raise ValueError(f"DESC must be at most {MAX_STRING} characters, not {len(value)}")
-        fields.parent.__doc__ = value  # caproto reads DESC from the record's __doc__
+        fields.parent.__doc__ = check_description(value)  # caproto reads DESC from __doc__
         return value
