@@ -21,13 +21,13 @@ import time
 
 import numpy as np
 from qtpy.QtCore import QRect, Qt, QTimer, Signal
-from qtpy.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from qtpy.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QRegion
 from qtpy.QtWidgets import QSizePolicy, QWidget
 
 from chartioc.gui.channel import PVChannel, PVEvent
 from chartioc.gui.frames import Frame, FrameAssembler, RateMeter, fit_rect
 
-__all__ = ["PVImage", "frame_to_qimage"]
+__all__ = ["PVImage", "frame_to_qimage", "view_as_qimage"]
 
 _OVERLAY_TEXT = QColor(255, 80, 80)
 _BACKGROUND = QColor(24, 24, 24)
@@ -35,14 +35,22 @@ _BACKGROUND = QColor(24, 24, 24)
 
 def frame_to_qimage(pixels: np.ndarray) -> QImage:
     """A QImage sharing nothing with ``pixels``: RGB888 for (H, W, 3), Grayscale8 for (H, W)."""
-    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    return view_as_qimage(np.ascontiguousarray(pixels, dtype=np.uint8)).copy()
+
+
+def view_as_qimage(pixels: np.ndarray) -> QImage:
+    """A QImage over the bytes of C-contiguous uint8 ``pixels`` (no copy).
+
+    The image reads the array's memory: keep the array alive (and unchanged)
+    as long as the image is used.
+    """
+    if pixels.dtype != np.uint8 or not pixels.flags.c_contiguous:
+        raise ValueError("pixels must be C-contiguous uint8")
     h, w = pixels.shape[:2]
+    # PyQt5 takes any buffer; its stubs name bytes and sip.voidptr only
     if pixels.ndim == 3:
-        # PyQt5 takes any buffer; its stubs name bytes and sip.voidptr only
-        image = QImage(pixels.data, w, h, 3 * w, QImage.Format_RGB888)  # type: ignore[call-overload]
-    else:
-        image = QImage(pixels.data, w, h, w, QImage.Format_Grayscale8)  # type: ignore[call-overload]
-    return image.copy()  # own the bytes: the array may go away
+        return QImage(pixels.data, w, h, 3 * w, QImage.Format_RGB888)  # type: ignore[call-overload]
+    return QImage(pixels.data, w, h, w, QImage.Format_Grayscale8)  # type: ignore[call-overload]
 
 
 def qimage_to_array(image: QImage) -> np.ndarray:
@@ -95,6 +103,7 @@ class PVImage(QWidget):
         self._assembler = FrameAssembler()
         self._frame: Frame | None = None
         self._image: QImage | None = None
+        self._image_pixels: np.ndarray | None = None  #: the memory ``_image`` reads
         self._dirty = False
         self._rate = RateMeter()
         self.setMinimumSize(160, 120)
@@ -188,19 +197,30 @@ class PVImage(QWidget):
     # --- painting ---------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
-        """Draw the newest frame scaled with its aspect kept, and any overlay."""
+        """Draw the newest frame scaled with its aspect kept, and any overlay.
+
+        The image is painted straight from the frame's array (the one copy of
+        a frame is pyepics's, from libca's buffer into numpy), and only the
+        margins around it are filled.
+        """
         if self._dirty and self._frame is not None:
-            self._image = frame_to_qimage(self._frame.pixels)
+            pixels = np.ascontiguousarray(self._frame.pixels, dtype=np.uint8)
+            self._image, self._image_pixels = view_as_qimage(pixels), pixels
             self._dirty = False
             self.frames_painted += 1
         painter = QPainter(self)
-        painter.fillRect(self.rect(), _BACKGROUND)
         if self._image is not None:
             x, y, w, h = fit_rect(
                 self._image.width(), self._image.height(), self.width(), self.height()
             )
-            painter.setRenderHint(QPainter.SmoothPixmapTransform)
-            painter.drawImage(QRect(x, y, w, h), self._image)
+            target = QRect(x, y, w, h)
+            for margin in QRegion(self.rect()).subtracted(QRegion(target)).rects():
+                painter.fillRect(margin, _BACKGROUND)
+            if (w, h) != (self._image.width(), self._image.height()):
+                painter.setRenderHint(QPainter.SmoothPixmapTransform)
+            painter.drawImage(target, self._image)
+        else:
+            painter.fillRect(self.rect(), _BACKGROUND)
         message = self._overlay_text()
         if message:
             if self._image is not None:

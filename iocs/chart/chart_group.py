@@ -27,7 +27,7 @@ from chartioc.iocs.chart.counts_group import CountsGroup
 from chartioc.iocs.chart.engine import ChartConfig, ChartEngine, ConfigError, record_field
 from chartioc.iocs.chart.error_note import ErrorNote
 from chartioc.iocs.chart.fit_group import FitGroup
-from chartioc.iocs.chart.image_group import ImageGroup
+from chartioc.iocs.chart.image_group import ImageGroup, to_mono
 from chartioc.iocs.chart.render_loop import Frame, FrameRequest, RenderLoop
 from chartioc.iocs.chart.render_workers import RenderPool
 from chartioc.iocs.chart.settings import source_name, with_slot
@@ -217,11 +217,16 @@ class ChartGroup(PVGroup):
         snap = self.engine.snapshot(
             time.time(), x_limits=x_box, y_limits=y_box, fit=self.fit_pvs.result
         )
-        return FrameRequest(snap, cfg.width, cfg.height)
+        # the mono image only while someone monitors it; else made when read (ImageGroup)
+        return FrameRequest(snap, cfg.width, cfg.height, mono=self.image2.wanted())
 
     async def _publish(self, frame: Frame) -> None:
         await self.image1.publish(frame.rgb, timestamp=frame.timestamp)
-        await self.image2.publish(frame.mono, timestamp=frame.timestamp)
+        if frame.mono is not None:
+            await self.image2.publish(frame.mono, timestamp=frame.timestamp)
+        else:
+            rgb = frame.rgb
+            await self.image2.publish_later(rgb.shape[:2], lambda: to_mono(rgb), frame.timestamp)
         await self.stats.publish_axes(frame.pixels, frame.limits)
         await self.counts.publish(frame, self.engine.updates_received)
         # Pairs and statistics: the same points and numbers the frame shows.

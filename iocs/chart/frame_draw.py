@@ -26,20 +26,27 @@ def to_mono(rgb: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Drawn:
-    """A drawn frame: (H, W, 3) and (H, W) uint8, and the plot area (see ``geometry()``)."""
+    """A drawn frame: (H, W, 3) and (H, W) uint8 (None: not asked for), and the plot area
+    (see ``geometry()``)."""
 
     rgb: np.ndarray
-    mono: np.ndarray
+    mono: np.ndarray | None
     pixels: tuple[float, ...]
     limits: tuple[float, ...]
 
 
-def draw_frame(renderer: ChartRenderer, snapshot: ChartSnapshot, width: int, height: int) -> Drawn:
-    """Draw ``snapshot`` with ``renderer`` at ``width`` x ``height`` (resized if need be)."""
+def draw_frame(
+    renderer: ChartRenderer, snapshot: ChartSnapshot, width: int, height: int, mono: bool = True
+) -> Drawn:
+    """Draw ``snapshot`` with ``renderer`` at ``width`` x ``height`` (resized if need be);
+    its mono image too unless ``mono`` is False."""
     if (renderer.width, renderer.height) != (width, height):
         renderer.resize(width, height)
     rgb = renderer.render(snapshot)
     pixels, limits = renderer.geometry()
     return Drawn(
-        rgb, to_mono(rgb), tuple(float(v) for v in pixels), tuple(float(v) for v in limits)
+        rgb,
+        to_mono(rgb) if mono else None,
+        tuple(float(v) for v in pixels),
+        tuple(float(v) for v in limits),
     )

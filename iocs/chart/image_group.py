@@ -4,22 +4,31 @@
 arrays (about 1.5 ms of server CPU for a 921,600-byte frame), never
 the CHAR channel type, which stores a str and costs about 40 ms a frame.
 Its length is fixed when the IOC starts: sized for the largest allowed frame.
+
+A frame may be published before it is made (:meth:`ImageGroup.publish_later`):
+the chart IOC's mono image is the luma of the RGB frame, and computing it
+costs about a third of drawing a blitted frame. While nobody monitors
+``image2:ArrayData``, each frame's ids, sizes and time stamp are published
+at once and the data is made only when a client reads it or subscribes to
+it (:class:`FrameData`), so what a client gets is always the newest frame.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from caproto import ChannelType
 from caproto.server import PVGroup, pvproperty
+from caproto.server.server import PvpropertyByteRO
 
 from chartioc.client.ca.limits import MAX_FRAME_BYTES
 from chartioc.iocs.chart.frame_draw import to_mono
 from chartioc.iocs.common.logs import BACKLOG_WARNING, DemoteFilter
 
-__all__ = ["COLOR_MODES", "DATA_TYPES", "ImageGroup", "to_mono"]
+__all__ = ["COLOR_MODES", "DATA_TYPES", "FrameData", "ImageGroup", "to_mono"]
 
 COLOR_MODES = ("Mono", "Bayer", "RGB1", "RGB2", "RGB3", "YUV444", "YUV422", "YUV421")
 DATA_TYPES = (
@@ -38,6 +47,41 @@ DATA_TYPES = (
 
 def _ro_int(name: str, doc: str, value: int = 0) -> Any:
     return pvproperty(value=value, name=name, dtype=ChannelType.LONG, read_only=True, doc=doc)
+
+
+def _stamp(timestamp: float | None) -> float:
+    return time.time() if timestamp is None else timestamp
+
+
+class FrameData(PvpropertyByteRO):
+    """``ArrayData``: brings a frame published with :meth:`ImageGroup.publish_later` up to
+    date before it is read or a subscription sends its first value."""
+
+    group: ImageGroup
+
+    def subscribed(self) -> bool:
+        """True while at least one client monitors this PV."""
+        # caproto 1.x keeps the subscriptions as {queue: {sync: {data type: {spec}}}};
+        # without that table (another caproto), always say yes: frames are made at once.
+        queues = getattr(self, "_queues", None)
+        if queues is None:
+            return True
+        return any(
+            specs
+            for by_sync in queues.values()
+            for by_type in by_sync.values()
+            for specs in by_type.values()
+        )
+
+    async def read(self, data_type: Any) -> Any:
+        """The frame (made first, if it was published later), as ``data_type``."""
+        await self.group.bring_up_to_date()
+        return await super().read(data_type)
+
+    async def subscribe(self, queue: Any, sub_spec: Any, sub: Any) -> None:
+        """Subscribe, the first value being the newest frame (made first if need be)."""
+        await self.group.bring_up_to_date()
+        await super().subscribe(queue, sub_spec, sub)
 
 
 class ImageGroup(PVGroup):
@@ -61,7 +105,7 @@ class ImageGroup(PVGroup):
     array_data = pvproperty(
         value=np.zeros(1, dtype=np.uint8),
         name="ArrayData",
-        dtype=bytes,
+        dtype=FrameData,
         max_length=MAX_FRAME_BYTES,
         read_only=True,
         doc="Image data, uint8",
@@ -126,6 +170,7 @@ class ImageGroup(PVGroup):
         self.mode = mode
         self._count = 0
         self._rate_window: list[float] = []
+        self._later: tuple[Callable[[], np.ndarray], float] | None = None
 
     def _create_pvdb(self) -> None:
         # caproto warns at WARNING, once per image PV, that a frame-sized PV may hold
@@ -140,12 +185,41 @@ class ImageGroup(PVGroup):
         await instance.write(self.mode)
         await self.ndimensions.write(3 if self.mode == "RGB1" else 2)
 
+    def wanted(self) -> bool:
+        """True while a client monitors ``ArrayData`` (a frame is then made at once)."""
+        return self.array_data.subscribed()
+
     async def publish(self, frame: np.ndarray, timestamp: float | None = None) -> int:
         """Publish a uint8 frame, (H, W, 3) for RGB1 or (H, W) for Mono; return its id."""
         if frame.ndim != (3 if self.mode == "RGB1" else 2):
             raise ValueError(f"{self.mode} needs a {3 if self.mode == 'RGB1' else 2}-D frame")
-        h, w = frame.shape[:2]
-        ts = time.time() if timestamp is None else timestamp
+        self._later = None
+        return await self._publish(frame.shape[:2], frame, _stamp(timestamp))
+
+    async def publish_later(
+        self, shape: tuple[int, int], make: Callable[[], np.ndarray], timestamp: float | None = None
+    ) -> int:
+        """Publish the frame ``make()`` returns, of ``shape`` (H, W), when it is wanted:
+
+        at once while a client monitors ``ArrayData``, else at the next read of it
+        or subscription to it (``make`` must give the same frame then). Its id,
+        sizes and time stamp are published at once. Returns its id.
+        """
+        if self.wanted():
+            return await self.publish(make(), timestamp)
+        ts = _stamp(timestamp)
+        self._later = (make, ts)
+        return await self._publish(shape, None, ts)
+
+    async def bring_up_to_date(self) -> None:
+        """Make and write the frame :meth:`publish_later` held back, if any."""
+        if self._later is not None:
+            make, ts = self._later
+            self._later = None
+            await self.array_data.write(np.ascontiguousarray(make()).reshape(-1), timestamp=ts)
+
+    async def _publish(self, shape: tuple[int, ...], frame: np.ndarray | None, ts: float) -> int:
+        h, w = shape
         self._count += 1
         now = time.monotonic()
         self._rate_window = [t for t in self._rate_window if now - t < 2.0] + [now]
@@ -157,7 +231,8 @@ class ImageGroup(PVGroup):
         for pv, value in zip((self.size0, self.size1, self.size2), sizes, strict=True):
             if pv.value != value:
                 await pv.write(value, timestamp=ts)
-        await self.array_data.write(np.ascontiguousarray(frame).reshape(-1), timestamp=ts)
+        if frame is not None:
+            await self.array_data.write(np.ascontiguousarray(frame).reshape(-1), timestamp=ts)
         await self.timestamp.write(ts, timestamp=ts)
         await self.array_rate.write(rate, timestamp=ts)
         await self.array_counter.write(self._count, timestamp=ts)

@@ -51,11 +51,12 @@ def next_due(due: float, now: float, period: float) -> float:
 
 @dataclass(frozen=True)
 class FrameRequest:
-    """What to draw next: the snapshot and its frame size."""
+    """What to draw next: the snapshot, its frame size, and whether the mono image too."""
 
     snapshot: ChartSnapshot
     width: int
     height: int
+    mono: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ class Frame:
     """One drawn frame and what was measured drawing it."""
 
     rgb: np.ndarray  #: (height, width, 3) uint8
-    mono: np.ndarray  #: (height, width) uint8, the luma of ``rgb``
+    #: (height, width) uint8, the luma of ``rgb``; None when the request did not ask for it
+    #: (a render worker makes it all the same)
+    mono: np.ndarray | None
     pixels: tuple[float, ...]  #: plot area in frame pixels: left, top, right, bottom
     limits: tuple[float, ...]  #: data at the plot area's edges: x0, x1, y0, y1
     snapshot: ChartSnapshot
@@ -188,14 +191,16 @@ class RenderLoop:
 
     def _draw(
         self, request: FrameRequest
-    ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[float, ...], tuple[float, ...]]]:
+    ) -> tuple[np.ndarray, np.ndarray | None, tuple[tuple[float, ...], tuple[float, ...]]]:
         """Runs in the render thread (the only place the renderer is touched)."""
         drawn: Drawn
         if self.remote is not None:  # the thread waits; a worker process draws
             drawn = self.remote.draw(request.snapshot, request.width, request.height)
         else:
             assert self.renderer is not None
-            drawn = draw_frame(self.renderer, request.snapshot, request.width, request.height)
+            drawn = draw_frame(
+                self.renderer, request.snapshot, request.width, request.height, request.mono
+            )
         return drawn.rgb, drawn.mono, (drawn.pixels, drawn.limits)
 
     def shutdown(self) -> None:

@@ -262,6 +262,7 @@ def _handle(
     need = width * height * 4
     out = np.ndarray((need,), dtype=np.uint8, buffer=block.buf)
     out[: width * height * 3] = drawn.rgb.reshape(-1)
+    assert drawn.mono is not None  # draw_frame makes it unless told not to
     out[width * height * 3 : need] = drawn.mono.reshape(-1)
     del out
     log.debug("chart %d drawn in %.1f ms", chart_id, (time.perf_counter() - t0) * 1e3)

@@ -52,8 +52,50 @@ def test_a_motor_move_draws_frames_with_the_trace(beamline):
     # Mono is the luma of the RGB frame (same frame id: nothing moves now).
     time.sleep(0.3)
     rgb, mono = bl.frame(), bl.frame("image2:")
-    luma = (rgb.astype(np.uint32) @ np.array([299, 587, 114]) + 500) // 1000
-    np.testing.assert_array_equal(mono, luma.astype(np.uint8))
+    np.testing.assert_array_equal(mono, luma(rgb))
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    """ITU-R 601 luma, integer maths: what image2 must hold for an image1 frame."""
+    return ((rgb.astype(np.uint32) @ np.array([299, 587, 114]) + 500) // 1000).astype(np.uint8)
+
+
+def test_the_mono_image_is_the_newest_frame_when_read_or_first_monitored(beamline):
+    """While nobody monitors image2:ArrayData the IOC makes the mono frame only when it is
+    read or monitored: a read, and a new monitor's first value, are still the newest frame."""
+    from caproto.threading.client import Context
+
+    bl = beamline
+    for target, read in ((2.0, True), (-1.0, False)):  # frames drawn with no mono monitor
+        before = bl.uid()
+        assert bl.put("motor.VAL", target, prefix=bl.prefix) == 1
+        assert wait_until(lambda b=before: bl.uid() > b, 2.0)
+        time.sleep(0.3)  # at rest: no newer frame
+        assert bl.get("image2:UniqueId_RBV") == bl.uid()
+        if read:  # (the last frame's mono is made by the subscription below)
+            np.testing.assert_array_equal(bl.frame("image2:"), luma(bl.frame()))
+    ctx = Context()
+    (data,) = ctx.get_pvs(f"{bl.chart}image2:ArrayData", timeout=5)
+    updates: list[np.ndarray] = []
+
+    def on_update(sub, response) -> None:  # held here: caproto keeps only a weak reference
+        updates.append(np.asarray(response.data).copy())
+
+    sub = data.subscribe(data_type="time")
+    sub.add_callback(on_update)
+    try:
+        assert wait_until(lambda: len(updates) >= 1, 5.0)
+        rgb = bl.frame()
+        n = rgb.shape[0] * rgb.shape[1]
+        np.testing.assert_array_equal(updates[0][:n].reshape(rgb.shape[:2]), luma(rgb))
+        before = len(updates)
+        assert bl.put("motor.VAL", 0.5, prefix=bl.prefix) == 1  # monitored: made at once
+        assert wait_until(lambda: len(updates) > before, 2.0)
+        time.sleep(0.3)
+        np.testing.assert_array_equal(updates[-1][:n].reshape(rgb.shape[:2]), luma(bl.frame()))
+    finally:
+        sub.clear()
+        ctx.disconnect()
 
 
 def test_caget_shows_the_area_detector_pvs(beamline):

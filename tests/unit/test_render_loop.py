@@ -23,6 +23,7 @@ class Harness:
         self.engine.ingest_value("BL:a", 1.0, 99.5)
         self.size = (160, 120)
         self.paused = False
+        self.mono = True
         self.fail = False
         self.frames: list[Frame] = []
         self.reports: list[str] = []
@@ -44,7 +45,7 @@ class Harness:
         if self.fail:
             self.fail = False
             raise RuntimeError("no snapshot")
-        return FrameRequest(self.engine.snapshot(100.0), *self.size)
+        return FrameRequest(self.engine.snapshot(100.0), *self.size, mono=self.mono)
 
     async def publish(self, frame: Frame) -> None:
         self.frames.append(frame)
@@ -149,3 +150,21 @@ def test_next_due_makes_up_a_late_frame_but_never_draws_faster_on_average() -> N
         due = next_due(due, now, period)
     assert len(times) / (times[-1] - times[0]) <= 1 / period + 1e-9
     assert min(np.diff(times)) >= period * (1 - CATCH_UP) - 1e-9
+
+
+def test_the_mono_image_only_when_the_request_asks_for_it() -> None:
+    async def scenario() -> None:
+        h = Harness()
+        task = asyncio.ensure_future(h.loop.run(h.sleep))
+        h.mono = False
+        h.loop.mark_dirty()
+        frame = await h.next_frame()
+        assert frame.mono is None and frame.rgb.shape == (120, 160, 3)
+        h.mono = True
+        h.loop.mark_dirty()
+        frame = await h.next_frame()
+        np.testing.assert_array_equal(frame.mono, to_mono(frame.rgb))
+        task.cancel()
+        h.loop.shutdown()
+
+    asyncio.run(scenario())
