@@ -13,6 +13,12 @@ Runs at two frame-rate caps: the default ``MaxRate`` (30 Hz, above the
 update rate: every update is drawn at once) and 10 Hz (below it: updates
 wait for the next frame slot, so latency is about half a frame period more).
 
+Each run starts from rest: the motor has stood still for longer than the
+chart's 10 s window, so the y axis is fitted to a constant, and the move
+begins as the run does. Its first :data:`FROM_REST_S` seconds (the axes
+grow with the move: full redraws) are one phase, the rest another; the
+figures are given for each.
+
 Usage::
 
     .venv/bin/python bench/latency.py [--seconds 30]
@@ -33,6 +39,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+WINDOW_S = 10.0  #: the strip chart's window
+FROM_REST_S = 10.0  #: the first phase: the first seconds of a move from rest
 
 
 def measure(bl, max_rate: float, seconds: float) -> dict:
@@ -59,25 +67,37 @@ def measure(bl, max_rate: float, seconds: float) -> dict:
     )
     rbv.wait_for_connection(5)
     data.wait_for_connection(5)
+    time.sleep(WINDOW_S + 0.5)  # at rest for a whole window: the axes fit a constant
+    with lock:  # only updates made while both monitors run
+        updates.clear()
+        frames.clear()
+    start = time.time()
     with keep_moving(bl.motor_pv):
-        time.sleep(1.0)
-        with lock:  # only updates made while both monitors run
-            updates.clear()
-            frames.clear()
-        time.sleep(seconds)
+        time.sleep(seconds - 0.5)
     time.sleep(0.5)
     rbv.disconnect()
     data.disconnect()
     with lock:
         stamps = sorted(updates)
         shown = sorted(frames)
-    latencies = []
+    latencies, phase = [], []
     frame_stamps = [f[0] for f in shown]
     for u in stamps:
         i = bisect.bisect_left(frame_stamps, u - 1e-6)
         if i < len(shown):
             latencies.append((min(a for _, a in shown[i:]) - u) * 1e3)
+            phase.append("from_rest" if u - start < FROM_REST_S else "moving")
     p50, p99 = percentiles(latencies)
+    phases = {}
+    for name in ("from_rest", "moving"):
+        these = [v for v, p in zip(latencies, phase, strict=True) if p == name]
+        q50, q99 = percentiles(these)
+        phases[name] = {
+            "shown": len(these),
+            "p50_ms": q50,
+            "p99_ms": q99,
+            "max_ms": max(these) if these else float("nan"),
+        }
     return {
         "max_rate": max_rate,
         "updates": len(stamps),
@@ -86,6 +106,7 @@ def measure(bl, max_rate: float, seconds: float) -> dict:
         "p50_ms": p50,
         "p99_ms": p99,
         "max_ms": max(latencies) if latencies else float("nan"),
+        "phases": phases,
         "latencies_ms": latencies,
     }
 
@@ -124,7 +145,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     runs = []
     with beamline(
-        chart_args=["BENCH:motor.RBV", "--window", "30"], motor_args=["--update-rate", "20"]
+        chart_args=["BENCH:motor.RBV", "--window", str(WINDOW_S)],
+        motor_args=["--update-rate", "20"],
     ) as bl:
         for rate in args.rates:
             run = measure(bl, rate, args.seconds)
@@ -133,6 +155,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"latency p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, "
                 f"max {run['max_ms']:.1f} ms"
             )
+            for name, ph in run["phases"].items():
+                print(
+                    f"  {name:9}: {ph['shown']} updates, p50 {ph['p50_ms']:.1f} ms, "
+                    f"p99 {ph['p99_ms']:.1f} ms, max {ph['max_ms']:.1f} ms"
+                )
             runs.append(run)
     plot(runs)
     for run in runs:

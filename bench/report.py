@@ -73,22 +73,33 @@ def latency_section(r: dict) -> list[str]:
         "those drawn together with a later one. Frames carry the time stamp of their newest "
         "sample, which is what makes this measurable.",
         "",
-        "| MaxRate | updates | frames | p50 | p99 | max | target | met |",
-        "|---:|---:|---:|---:|---:|---:|---|---|",
+        "Each run starts from rest (the motor still for longer than the chart's 10 s "
+        "window, the y axis fitted to a constant); *from rest* is the first 10 s of the move, "
+        "while the axes grow with it (full redraws), *moving* the rest.",
+        "",
+        "| MaxRate | phase | updates | p50 | p99 | max | target | met |",
+        "|---:|---|---:|---:|---:|---:|---|---|",
     ]
     for run in r["runs"]:
-        ok = run["p50_ms"] <= 25 and run["p99_ms"] <= 50
-        out.append(
-            f"| {run['max_rate']:g} Hz | {run['updates']} | {run['frames']} "
-            f"| {run['p50_ms']:.1f} ms | {run['p99_ms']:.1f} ms | {run['max_ms']:.1f} ms "
-            f"| p50 ≤ 25 ms, p99 ≤ 50 ms | {verdict(ok)} |"
-        )
+        phases = run.get("phases") or {"all": run}
+        for name, ph in phases.items():
+            ok = ph["p50_ms"] <= 25 and ph["p99_ms"] <= 50
+            out.append(
+                f"| {run['max_rate']:g} Hz | {name.replace('_', ' ')} "
+                f"| {ph.get('shown', run.get('updates'))} "
+                f"| {ph['p50_ms']:.1f} ms | {ph['p99_ms']:.1f} ms | {ph['max_ms']:.1f} ms "
+                f"| p50 ≤ 25 ms, p99 ≤ 50 ms | {verdict(ok)} |"
+            )
     out += [
         "",
         "The default MaxRate is 30 Hz. At MaxRate 10, below the 20 Hz update rate, an update "
         "waits for the next frame slot (half a frame period on average): the cap a user chose, "
         "not drawing cost. It misses the target and is shown for that reason; keep MaxRate at "
-        "or above the sources' update rate where latency matters.",
+        "or above the sources' update rate where latency matters. The first seconds of a move "
+        "from rest cost few full redraws since the axes grow in steps (to 1.5 times their "
+        "span, on the side the data left by) and shrink only after about a second: "
+        "before this, p99 from rest was 133 ms (max 162) at MaxRate 30, after "
+        "it 42 ms (max 50) (two runs, one after the other).",
         "",
         "![Latency distribution](latency.png)",
     ]

@@ -313,6 +313,11 @@ def test_y_limits_grow_at_once_and_shrink_late(renderer: ChartRenderer) -> None:
     big = renderer.axes.get_ylim()
     renderer.render(strip(strip_series(np.linspace(0.0, 3.5, 50))))
     assert renderer.axes.get_ylim() == big  # still more than half full: no redraw
+    from chartioc.iocs.chart.render.limits import SHRINK_AFTER
+
+    for _ in range(SHRINK_AFTER - 1):  # under half full, but not for long enough yet
+        renderer.render(strip(strip_series(np.linspace(0.0, 1.0, 50))))
+        assert renderer.axes.get_ylim() == big
     renderer.render(strip(strip_series(np.linspace(0.0, 1.0, 50))))
     assert renderer.axes.get_ylim()[1] < 2.0  # shrank
 
@@ -448,7 +453,9 @@ def test_map_data_outside_box_stays_visible(renderer: ChartRenderer) -> None:
 def test_hysteresis_limits() -> None:
     from chartioc.iocs.chart.render.limits import HysteresisLimits
 
-    lim = HysteresisLimits(margin=0.1, shrink_below=0.5, default=(0.0, 1.0))
+    lim = HysteresisLimits(
+        margin=0.1, shrink_below=0.5, default=(0.0, 1.0), growth=1.0, shrink_after=1
+    )
     assert lim.update(np.nan, np.nan) == (0.0, 1.0)  # no data: default
     assert lim.update(0.0, 10.0) == pytest.approx((-1.0, 11.0))
     assert lim.update(2.0, 9.0) == pytest.approx((-1.0, 11.0))  # inside, > half: unchanged
@@ -458,6 +465,45 @@ def test_hysteresis_limits() -> None:
     assert lim.update(6.0, 4.0) == pytest.approx((3.8, 6.2))  # order does not matter
     lim.reset()
     assert lim.limits == (0.0, 1.0)
+
+
+def test_hysteresis_limits_grow_in_steps_on_the_side_the_data_left() -> None:
+    from chartioc.iocs.chart.render.limits import HysteresisLimits
+
+    lim = HysteresisLimits(margin=0.1, shrink_below=0.5, growth=1.5)
+    assert lim.update(0.0, 10.0) == pytest.approx((-1.0, 11.0))  # first: data + margin
+    lo, hi = lim.update(0.0, 11.5)  # out at the top: 1.5 x the span of 12, headroom on top
+    assert hi - lo == pytest.approx(18.0) and lo == pytest.approx(-1.15)
+    assert lim.update(0.0, 12.0) == (lo, hi)  # inside: unchanged (no shrink after a step)
+    lo, hi = lim.update(-20.0, 12.0)  # out at the bottom, by far: the data decides
+    assert (lo, hi) == pytest.approx((-23.2, 15.2))
+    # never so wide that the data fills under half of it (it would shrink again)
+    lim = HysteresisLimits(margin=0.1, shrink_below=0.5, growth=3.0)
+    lim.update(0.0, 10.0)
+    lo, hi = lim.update(0.0, 11.0)
+    assert 11.0 / (hi - lo) >= 0.5 and lim.update(0.0, 11.0) == (lo, hi)
+
+
+def test_a_move_from_rest_takes_few_redraws_with_steps() -> None:
+    """A motor at rest at 0, then moving to 3 at 1 unit/s, sampled at 30 Hz (2 s window):
+    count the limit changes (each is a full redraw)."""
+    from chartioc.iocs.chart.render.limits import HysteresisLimits
+
+    def changes(growth: float, shrink_after: int = 20) -> int:
+        lim = HysteresisLimits(growth=growth, shrink_after=shrink_after)
+        t = np.arange(0, 4.0, 1 / 30)
+        x = np.clip(t - 0.5, 0.0, 3.0)  # 0.5 s at rest, then the move
+        seen, count = None, 0
+        for i in range(len(t)):
+            window = x[max(0, i - 60) : i + 1]
+            now = lim.update(float(window.min()), float(window.max()))
+            count += now != seen
+            seen = now
+        return count - 1  # the first limits are no change
+
+    stepped, margin_only = changes(1.5), changes(1.0, shrink_after=1)
+    # (the margin-only count is without steps and with shrinks at once)
+    assert stepped <= 6 and stepped * 2 <= margin_only, (stepped, margin_only)
 
 
 @pytest.mark.parametrize("value", [0.0, 5.0, -3.0, 1e9])

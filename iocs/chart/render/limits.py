@@ -1,16 +1,27 @@
 """Axis limits that follow the data without moving on every frame.
 
 A chart can only blit while its axes stay still. :class:`HysteresisLimits`
-grows at once when the data reaches or leaves the limits (to the data range plus a
-margin, so that slowly growing data does not trigger a redraw each frame)
-and shrinks only when the data fills less than a fraction of the range.
+grows at once when the data reaches or leaves the limits, and shrinks only
+when the data fills less than a fraction of the range. It grows in steps:
+to at least ``growth`` times the old span, the headroom on the side the
+data left by, so that data moving on (a motor leaving its rest position)
+takes a full redraw every time its range grows by half, not every frame
+(a 10 % margin alone would be reached again a frame or two later). And
+it shrinks only after the data has filled too little of it, and not
+spread, for ``shrink_after`` updates in a row: a motor leaving its rest position fills
+little of the range it had at rest at first, and would otherwise shrink it
+to its first small steps and then grow it again, redraw after redraw.
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["HysteresisLimits", "padded"]
+__all__ = ["SHRINK_AFTER", "HysteresisLimits", "padded"]
+
+#: Updates in a row with the data filling too little of the range (and not spreading)
+#: before it shrinks: about 1 s of frames at 20 frames/s.
+SHRINK_AFTER = 20
 
 
 def padded(lo: float, hi: float, margin: float) -> tuple[float, float]:
@@ -39,6 +50,14 @@ class HysteresisLimits:
         Shrink when the data span is below this fraction of the limits' span.
     default : tuple of float
         Limits while no finite data has been seen.
+    growth : float
+        When the data leaves the limits, the new span is at least this many
+        times the old one (1: just the data range with its margin), but never
+        so wide that the data would fill less than ``shrink_below`` of it
+        (which would shrink it again on the next update).
+    shrink_after : int
+        Shrink only when this many updates in a row would shrink, the data
+        range not spreading (a new low or high) in any of them.
     """
 
     def __init__(
@@ -46,10 +65,16 @@ class HysteresisLimits:
         margin: float = 0.1,
         shrink_below: float = 0.5,
         default: tuple[float, float] = (0.0, 1.0),
+        growth: float = 1.5,
+        shrink_after: int = SHRINK_AFTER,
     ) -> None:
         self.margin = margin
         self.shrink_below = shrink_below
         self.default = default
+        self.growth = growth
+        self.shrink_after = shrink_after
+        self._small = 0  # updates in a row that would shrink (the data not spreading)
+        self._seen: tuple[float, float] | None = None  # the last data range
         self._limits: tuple[float, float] | None = None
 
     @property
@@ -60,6 +85,8 @@ class HysteresisLimits:
     def reset(self) -> None:
         """Forget the data seen; back to :attr:`default`."""
         self._limits = None
+        self._small = 0
+        self._seen = None
 
     def hold(self, lo: float, hi: float) -> tuple[float, float]:
         """Set the limits to exactly ``(lo, hi)`` (no margin, no hysteresis)."""
@@ -76,14 +103,39 @@ class HysteresisLimits:
         if hi < lo:
             lo, hi = hi, lo
         cur = self._limits
-        if (
-            cur is None
-            or lo <= cur[0]  # data on the edge is half hidden: grow then too
-            or hi >= cur[1]
-            or (hi - lo) < self.shrink_below * (cur[1] - cur[0])
-        ):
+        below = cur is not None and lo <= cur[0]  # data on the edge is half hidden: grow
+        above = cur is not None and hi >= cur[1]
+        small = cur is not None and (hi - lo) < self.shrink_below * (cur[1] - cur[0])
+        spreading = self._seen is not None and (lo < self._seen[0] or hi > self._seen[1])
+        self._seen = (lo, hi)
+        self._small = self._small + 1 if small and not spreading else 0
+        shrink = small and self._small >= self.shrink_after
+        if cur is None or below or above or shrink:
             new = padded(lo, hi, self.margin)
+            if cur is not None and not shrink:
+                new = self._headroom(new, cur, hi - lo, below, above)
             # a constant signal would otherwise be "shrunk" to the same range every frame
             if cur is None or new != cur:
                 self._limits = new
         return self.limits
+
+    def _headroom(
+        self,
+        new: tuple[float, float],
+        cur: tuple[float, float],
+        data_span: float,
+        below: bool,
+        above: bool,
+    ) -> tuple[float, float]:
+        """Widen ``new`` on the side(s) the data left by, to ``growth`` times ``cur``'s span."""
+        target = self.growth * (cur[1] - cur[0])
+        if self.shrink_below > 0:  # not so wide that the next update shrinks it back
+            target = min(target, data_span / (1.1 * self.shrink_below))
+        extra = target - (new[1] - new[0])
+        if not extra > 0:
+            return new
+        if above and not below:
+            return new[0], new[1] + extra
+        if below and not above:
+            return new[0] - extra, new[1]
+        return new[0] - extra / 2, new[1] + extra / 2
