@@ -34,7 +34,7 @@ test-system: $(STAMP)
 	$(PY) -m pytest $(SYSTEM) $(PYTEST_ARGS)
 
 # Figures, never asserts: each script prints and saves bench/results/*.json;
-# report.py writes docs/performance.md from them. About 6 minutes.
+# report.py writes docs/performance.md from them. About 20 minutes.
 bench: $(STAMP)
 	$(PY) bench/render_fps.py
 	$(PY) bench/latency.py
@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PY) bench/fit_cost.py
 	$(PY) bench/many_charts.py
 	$(PY) bench/startup.py
+	$(PY) bench/viewers.py
 	$(PY) bench/report.py
 
 # 10 minutes of drawing at 10 frames/s: RSS, file descriptors, threads.

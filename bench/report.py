@@ -352,6 +352,43 @@ def startup_section(r: dict) -> list[str]:
     return out
 
 
+def viewers_section(r: dict) -> list[str]:
+    """Rows of the draw-once-versus-plot-in-every-viewer benchmark."""
+    out = [
+        "## Draw once, or plot in every viewer (issue 15)",
+        "",
+        header(r),
+        "",
+        "Two motors move all the time, RBV at 50 Hz. Each viewer is a 640×480 window "
+        "(offscreen) redrawing at most 10 times a second a 1,000-point window of both: "
+        "chartioc's `PVImage` of one chart IOC's strip (its CPU counted), or a local pyqtgraph "
+        "plot (what PyDM's time plot does), or a local matplotlib canvas, each monitoring the "
+        "motors itself. The motor IOC is common to all and not counted. *ms a paint*: the "
+        "viewers' CPU per frame shown. Targets: chartioc cheaper than pyqtgraph from 2 "
+        "viewers on and at least 5× cheaper at 20; every chartioc viewer at its rate.",
+        "",
+        "| viewers | set-up | CPU-s/s in all | of it the IOC | ms a paint | redraws/s "
+        "(min, median) |",
+        "|---:|---|---:|---:|---:|---|",
+    ]
+    rows = r["rows"]
+    for row in rows:
+        ioc = f"{row['ioc_cpu_s_per_s']:.2f}" if row["kind"] == "chartioc" else ""
+        out.append(
+            f"| {row['viewers']} | {row['kind']} | {row['total_cpu_s_per_s']:.2f} | {ioc} "
+            f"| {row['viewer_ms_per_paint']:.1f} | {row['rate_min']:.1f}, "
+            f"{row['rate_median']:.1f} |"
+        )
+    totals = {(row["kind"], row["viewers"]): row["total_cpu_s_per_s"] for row in rows}
+    lines = []
+    for n in sorted({row["viewers"] for row in rows}):
+        ours, theirs = totals.get(("chartioc", n)), totals.get(("pyqtgraph", n))
+        if ours and theirs:
+            lines.append(f"{n}: {theirs / ours:.1f}×")
+    out += ["", "pyqtgraph's CPU over chartioc's, by viewers: " + ", ".join(lines) + "."]
+    return out
+
+
 SECTIONS = (
     ("render_fps", render_section, "make bench (bench/render_fps.py)"),
     ("latency", latency_section, "bench/latency.py"),
@@ -362,6 +399,7 @@ SECTIONS = (
     ("fit_cost", fit_section, "bench/fit_cost.py"),
     ("many_charts", many_section, "bench/many_charts.py"),
     ("startup", startup_section, "bench/startup.py"),
+    ("viewers", viewers_section, "bench/viewers.py"),
 )
 
 INTRO = """# Performance
