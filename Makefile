@@ -45,6 +45,8 @@ bench: $(STAMP)
 	$(PY) bench/many_charts.py
 	$(PY) bench/startup.py
 	$(PY) bench/viewers.py
+	$(PY) bench/frame_sizes.py
+	$(PY) bench/bluesky_scan.py
 	$(PY) bench/report.py
 
 # 10 minutes of drawing at 10 frames/s: RSS, file descriptors, threads.
