@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 from qtpy.QtCore import QRect, Qt, QTimer, Signal
-from qtpy.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QRegion
+from qtpy.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent, QRegion
 from qtpy.QtWidgets import QSizePolicy, QWidget
 
 from chartioc.gui.channel import PVChannel, PVEvent
@@ -31,6 +31,9 @@ __all__ = ["PVImage", "frame_to_qimage", "view_as_qimage"]
 
 _OVERLAY_TEXT = QColor(255, 80, 80)
 _BACKGROUND = QColor(24, 24, 24)
+_OVERLAY_FLAGS = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+_OVERLAY_MARGIN = 4  #: px kept free around the overlay's text
+_OVERLAY_MIN_PX = 6  #: the overlay's smallest font (a tiny widget may still clip it)
 
 
 def frame_to_qimage(pixels: np.ndarray) -> QImage:
@@ -104,6 +107,7 @@ class PVImage(QWidget):
         self._frame: Frame | None = None
         self._image: QImage | None = None
         self._image_pixels: np.ndarray | None = None  #: the memory ``_image`` reads
+        self._overlay_cache: tuple[tuple[object, ...], QFont] | None = None
         self._dirty = False
         self._rate = RateMeter()
         self.setMinimumSize(160, 120)
@@ -225,16 +229,41 @@ class PVImage(QWidget):
         if message:
             if self._image is not None:
                 painter.fillRect(self.rect(), QColor(0, 0, 0, 140))
-            longest = max(len(line) for line in message.splitlines())
-            font = QFont(self.font())
-            font.setPixelSize(max(9, min(self.height() // 10, int(1.6 * self.width() / longest))))
-            font.setBold(True)
+            font, area = self._overlay_font(message)
             painter.setFont(font)
             painter.setPen(_OVERLAY_TEXT if not self.connected else QColor(220, 220, 220))
-            painter.drawText(
-                self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, message
-            )
+            painter.drawText(area, _OVERLAY_FLAGS, message)
         painter.end()
+
+    def overlay_box(self) -> QRect | None:
+        """Where the overlay's text is drawn (its bounding box), or None without an overlay."""
+        message = self._overlay_text()
+        if not message:
+            return None
+        font, area = self._overlay_font(message)
+        return QFontMetrics(font).boundingRect(area, _OVERLAY_FLAGS, message)
+
+    def _overlay_font(self, message: str) -> tuple[QFont, QRect]:
+        """The largest bold font (up to a tenth of the height) at which ``message`` fits
+        the widget, measured, and the area it is drawn in."""
+        area = self.rect().adjusted(
+            _OVERLAY_MARGIN, _OVERLAY_MARGIN, -_OVERLAY_MARGIN, -_OVERLAY_MARGIN
+        )
+        key = (message, area.width(), area.height(), self.font().key())
+        if self._overlay_cache is not None and self._overlay_cache[0] == key:
+            return self._overlay_cache[1], area
+        font = QFont(self.font())
+        font.setBold(True)
+        size = max(_OVERLAY_MIN_PX, self.height() // 10)
+        while True:
+            font.setPixelSize(size)
+            box = QFontMetrics(font).boundingRect(area, _OVERLAY_FLAGS, message)
+            fits = box.width() <= area.width() and box.height() <= area.height()
+            if fits or size <= _OVERLAY_MIN_PX:
+                break
+            size = max(_OVERLAY_MIN_PX, min(size - 1, int(size * 0.9)))
+        self._overlay_cache = (key, font)
+        return font, area
 
     def _overlay_text(self) -> str:
         if not self.connected:

@@ -333,3 +333,26 @@ def test_the_last_channel_of_a_name_clears_libcas_channel_unless_pyepics_shares_
     third.close()
     assert missing in cache  # left alone: pyepics' PV still uses the channel
     shared.disconnect()
+
+
+@pytest.mark.parametrize("size", [(320, 240), (800, 600), (1280, 720)])
+def test_the_disconnected_overlay_fits_the_widget(qtbot, size):
+    """The overlay's text is measured (QFontMetrics), so a long PV name is never cut off."""
+    from qtpy.QtGui import QImage
+
+    from chartioc.gui.pvimage import _OVERLAY_TEXT
+
+    red = _OVERLAY_TEXT.name()  # "#rrggbb"
+    # an NSLS-II style name: long, wide capitals (the old guess assumed narrow glyphs)
+    widget = PVImage("XF:31IDA-OP{Tbl-Ax:X1}Mtr:CHART:image1:", max_fps=10)
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    box = widget.overlay_box()
+    assert box is not None and widget.rect().contains(box), (box, widget.rect())
+    shot = qimage_to_array(widget.grab().toImage().convertToFormat(QImage.Format_RGB888))
+    assert count_colour(shot, red, 40) > 50  # the text is drawn...
+    edges = np.concatenate([shot[:, :2], shot[:, -2:]], axis=1)
+    assert count_colour(edges, red, 40) == 0  # ...and not up to the edges
+    widget.close_pvs()
