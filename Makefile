@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(PY) bench/viewers.py
 	$(PY) bench/frame_sizes.py
 	$(PY) bench/bluesky_scan.py
+	$(PY) bench/motor_rate.py
 	$(PY) bench/report.py
 
 # 10 minutes of drawing at 10 frames/s: RSS, file descriptors, threads.

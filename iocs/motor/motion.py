@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["MotionProfile", "Segment", "plan_move", "plan_stop", "trapezoid_time"]
+__all__ = ["MotionProfile", "Segment", "next_tick", "plan_move", "plan_stop", "trapezoid_time"]
 
 
 @dataclass(frozen=True)
@@ -188,3 +188,15 @@ def plan_move(
         brake = Segment(brake.t0, brake.duration, target - s * d_brake, s * peak, brake.a)
         segments.append(brake)
     return MotionProfile(tuple(segments), target, t0)
+
+
+def next_tick(tick: float, now: float, period: float) -> float:
+    """When to post next, on a clock of ``period`` whose last tick was ``tick``.
+
+    Ticks keep their cadence whatever the work between them took (sleeping a
+    whole period after the work would post less often than asked); a loop
+    that fell more than a period behind posts at ``now`` and keeps its
+    cadence from there, rather than posting the missed ticks in a burst.
+    """
+    nxt = tick + period
+    return nxt if nxt > now - period else now

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from chartioc.iocs.motor.axis import Axis, finite, msta_word, raw_steps
+from chartioc.iocs.motor.motion import next_tick
 
 __all__ = ["SPMG_GO", "SPMG_MOVE", "SPMG_PAUSE", "SPMG_STOP", "MotorMotion"]
 
@@ -208,10 +209,11 @@ class MotorMotion:
         now = time.monotonic()
         if self.axis.moving(now):
             await self._publish_status(now, moving=True)
+        tick = now
         while self.axis.moving(now):
             await self._publish_position(now)
-            remaining = self.axis.profile.t_end - now
-            await sleep(min(self.period, max(remaining, 0.0)))
+            tick = next_tick(tick, time.monotonic(), self.period)
+            await sleep(max(min(tick, self.axis.profile.t_end) - time.monotonic(), 0.0))
             now = time.monotonic()
         if self._active:
             await self._finish(now)
