@@ -1,6 +1,6 @@
-"""A fix for caproto 1.3.0's asyncio server, applied by both IOC mains.
+"""Fixes for caproto 1.3.0's asyncio server, applied by both IOC mains.
 
-A circuit's subscription task waits for the next update with
+1. Cancellation. A circuit's subscription task waits for the next update with
 ``asyncio.wait_for(queue.get(), timeout)``. On Python 3.10 and 3.11,
 ``wait_for`` can swallow a cancellation that arrives while the inner
 ``get`` completes (CPython gh-86296). When a client disconnects with an
@@ -9,14 +9,52 @@ dead circuit stays in memory, about one image frame each (measured: the
 chart IOC grew from 118 to 286 MiB over the 60-s load test of 50 churning
 clients). :func:`apply` replaces the wait with one that cannot swallow a
 cancellation.
+
+2. Claimed payloads. caproto buffers a message until the payload its header
+claims has arrived, however large the claim: a header claiming 4 GB and
+200 MB after it grew the motor IOC by 200 MiB (and each 4 kB received
+copies the whole buffer again). A circuit whose pending header claims more
+than :func:`max_payload` bytes is closed at once, with one log line.
+
+3. Bytes that are no CA message (a header caproto cannot parse) closed the
+circuit with a traceback in the log ("Client disconnected in unexpected
+way"); now with one line.
+
+4. Unknown channel ids. A request naming a channel id the circuit never
+created raised ``KeyError`` inside caproto's error handling, which ended the
+circuit's command task ("Task exception was never retrieved") and left the
+client connected to a circuit that no longer answered. Such a circuit is now
+closed, with one log line.
+
+Written against caproto 1.3.0 (the version the tests run); the private
+names they touch are checked when they are applied.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 from typing import Any
 
-__all__ = ["apply"]
+from chartioc.client.ca.limits import MAX_ARRAY_BYTES
+from chartioc.iocs.common.ca_header import claimed_payload
+
+__all__ = ["MAX_PAYLOAD_ENV", "apply", "max_payload"]
+
+log = logging.getLogger(__name__)
+
+#: Environment variable that sets :func:`max_payload` (bytes).
+MAX_PAYLOAD_ENV = "CHARTIOC_MAX_PAYLOAD_BYTES"
+
+
+def max_payload() -> int:
+    """The largest payload a client's message may claim: ``$CHARTIOC_MAX_PAYLOAD_BYTES``, or
+    the largest array a client may put (``EPICS_CA_MAX_ARRAY_BYTES`` of the project)."""
+    try:
+        return max(16, int(os.environ.get(MAX_PAYLOAD_ENV, MAX_ARRAY_BYTES)))
+    except ValueError:
+        return MAX_ARRAY_BYTES
 
 
 async def _get_from_sub_queue(self: Any, timeout: float | None = None) -> Any:
@@ -39,8 +77,70 @@ async def _get_from_sub_queue(self: Any, timeout: float | None = None) -> Any:
     return None
 
 
+def _peer(circuit: Any) -> str:
+    address = getattr(circuit.circuit, "address", None)
+    return f"{address[0]}:{address[1]}" if address else "a client"
+
+
+def _with_payload_cap(recv: Any) -> Any:
+    async def recv_capped(self: Any) -> None:
+        try:
+            await recv(self)
+        except self._protocol_error as ex:  # bytes that are no CA message: one line
+            log.warning(
+                "closed the circuit of %s: not Channel Access (%s)",
+                _peer(self),
+                str(ex).splitlines()[0][:120],
+            )
+            await self._on_disconnect()
+            raise self._disconnected() from None
+        claim = claimed_payload(self.circuit._data)
+        limit = max_payload()
+        if claim is not None and claim > limit:
+            log.warning(
+                "closed the circuit of %s: a message claims %d bytes of payload (limit %d, $%s)",
+                _peer(self),
+                claim,
+                limit,
+                MAX_PAYLOAD_ENV,
+            )
+            self.circuit._data = bytearray()
+            await self._on_disconnect()
+            raise self._disconnected()
+
+    recv_capped.__wrapped__ = recv  # type: ignore[attr-defined]
+    return recv_capped
+
+
+def _with_unknown_ids_closed(iteration: Any) -> Any:
+    async def iteration_checked(self: Any, command: Any) -> Any:
+        try:
+            return await iteration(self, command)
+        except KeyError as ex:  # caproto's error path looked up a channel id never created
+            log.warning(
+                "closed the circuit of %s: %s names channel id %s, never created on it",
+                _peer(self),
+                type(command).__name__,
+                ex,
+            )
+            raise self._disconnected() from None  # the command loop closes the circuit
+
+    iteration_checked.__wrapped__ = iteration  # type: ignore[attr-defined]
+    return iteration_checked
+
+
 def apply() -> None:
-    """Install the fix on caproto's asyncio ``VirtualCircuit`` (idempotent)."""
+    """Install the fixes on caproto's asyncio ``VirtualCircuit`` (idempotent)."""
+    from caproto import RemoteProtocolError
     from caproto.asyncio.server import VirtualCircuit
+    from caproto.server.common import DisconnectedCircuit
 
     VirtualCircuit.get_from_sub_queue = _get_from_sub_queue
+    VirtualCircuit._disconnected = DisconnectedCircuit
+    VirtualCircuit._protocol_error = RemoteProtocolError
+    if not hasattr(VirtualCircuit.recv, "__wrapped__"):
+        VirtualCircuit.recv = _with_payload_cap(VirtualCircuit.recv)
+    if not hasattr(VirtualCircuit._command_queue_iteration, "__wrapped__"):
+        VirtualCircuit._command_queue_iteration = _with_unknown_ids_closed(
+            VirtualCircuit._command_queue_iteration
+        )

@@ -17,6 +17,7 @@ import socket
 import struct
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import caproto as ca
 import pytest
@@ -176,3 +177,60 @@ def test_garbage_to_both_iocs_leaves_them_serving(beamline):
             f"{after[name].threads}"
         )
     assert ok, {name: (before[name], after[name]) for name in iocs}
+    # Each refused circuit is one log line, never a traceback (caproto_fixes).
+    for ioc in (bl.motor_ioc, bl.chart_ioc):
+        log = Path(ioc.log_path).read_text(errors="replace")
+        assert "Traceback" not in log and "Task exception was never retrieved" not in log
+
+
+def rss_mib(pid: int) -> float:
+    return sample(pid).rss / 2**20
+
+
+def test_a_4_gb_claim_closes_the_circuit_at_once_and_costs_no_memory(beamline):
+    """A write header claiming 4 GB, then 200 MB of bytes: the IOC closes that circuit at
+    once (one log line) instead of holding what follows; other clients go on."""
+    bl = beamline
+    pid = bl.motor_ioc.pid
+    before = rss_mib(pid)
+    log_start = Path(bl.motor_ioc.log_path).stat().st_size  # the garbage test wrote before
+    chunk = b"\x00" * 2**20
+    sent = 0
+    with socket.create_connection(("127.0.0.1", EXTRA_PORT), timeout=5.0) as sock:
+        try:
+            sock.sendall(handshake() + extended(19, 0xFFFFFFF0, 1, 1, 1))
+            while sent < 200 * 2**20:
+                sock.sendall(chunk)
+                sent += len(chunk)
+            closed = sock.recv(1) == b""
+        except (ConnectionError, TimeoutError):
+            closed = True
+    grown = rss_mib(pid) - before
+    print(f"\n4 GB claim: {sent / 2**20:.0f} MiB sent before the IOC closed; RSS {grown:+.1f} MiB")
+    assert closed, "the circuit stayed open"
+    assert sent < 200 * 2**20, "the IOC took all 200 MB"
+    assert grown < 20, f"RSS grew by {grown:.1f} MiB"
+    assert caget_value(f"{bl.prefix}motor.DMOV") == "1"  # serving
+    log = Path(bl.motor_ioc.log_path).read_bytes()[log_start:].decode(errors="replace")
+    assert log.count("claims 4294967280 bytes of payload") == 1, log[-2000:]
+
+
+def test_a_channel_id_never_created_closes_the_circuit_with_one_line(beamline):
+    bl = beamline
+    with socket.create_connection(("127.0.0.1", CHART_PORT), timeout=5.0) as sock:
+        sock.sendall(handshake() + header(15, 0, 6, 1, 12345, 1))  # read of sid 12345
+        deadline = time.monotonic() + 5.0
+        closed = False
+        while time.monotonic() < deadline:
+            try:
+                if sock.recv(65536) == b"":
+                    closed = True
+                    break
+            except ConnectionError:
+                closed = True
+                break
+    assert closed, "the circuit stayed open"
+    assert caget_value(f"{bl.chart}Width") == "320"  # serving
+    log = Path(bl.chart_ioc.log_path).read_text(errors="replace")
+    assert "names channel id 12345, never created" in log, log[-2000:]
+    assert "Task exception was never retrieved" not in log
