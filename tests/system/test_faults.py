@@ -65,6 +65,17 @@ def gaps_in_trace(columns: np.ndarray, min_width: int = 3) -> int:
     return int(np.count_nonzero(holes >= min_width))
 
 
+def runs(columns: np.ndarray) -> str:
+    """``columns`` as runs, e.g. ``0-40 52-300`` (traced) for a failure message."""
+    (hit,) = np.nonzero(columns)
+    if hit.size == 0:
+        return "none"
+    breaks = np.nonzero(np.diff(hit) > 1)[0]
+    starts = [hit[0], *hit[breaks + 1]]
+    ends = [*hit[breaks], hit[-1]]
+    return " ".join(f"{a}-{b}" for a, b in zip(starts, ends, strict=True))
+
+
 def settled_frame(bl: Beamline, quiet: float = 0.3, timeout: float = 5.0) -> np.ndarray:
     """The frame once no new one has come for ``quiet`` seconds: the newest state drawn."""
     last, since = bl.uid(), time.monotonic()
@@ -142,7 +153,11 @@ def test_motor_ioc_killed_mid_move_three_times(beamline):
         # The history has a gap: the drawn motor trace breaks once per kill.
         caput_motor(bl, 1.0, wait=True)  # data after the gap
         img = settled_frame(bl)
-        assert gaps_in_trace(trace_columns(bl, img)) == kill, f"kill {kill}: gaps in the trace"
+        columns = trace_columns(bl, img)
+        assert gaps_in_trace(columns) == kill, (
+            f"kill {kill}: gaps in the trace; traced columns {runs(columns)}, axes "
+            f"{bl.get('AxesPx_RBV')} {bl.get('AxesLimits_RBV')}"
+        )
 
     for kill, (start, resume, after_answer) in enumerate(figures, 1):
         print(
