@@ -155,9 +155,7 @@ class Painter:
         #: whether the last snapshot had anything to draw (set by :meth:`prepare`)
         self.has_data = True
         self._title_text = ""
-        # y given: matplotlib then skips placing the title above every decoration of the
-        # axes itself on each draw (a fifth of a full redraw); the layout leaves it room
-        self._title = ax.set_title("", loc="left", fontsize=TITLE_SIZE, y=1.0)
+        self._title = ax.set_title("", loc="left", fontsize=TITLE_SIZE)
         self._message_text = ""
         self._banner_lines: list[str] = []
         #: line width and marker size of each animated line at full size

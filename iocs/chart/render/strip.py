@@ -290,9 +290,7 @@ class StripPainter(Painter):
             tbox = title.get_window_extent(renderer)
             if tbox.x1 + 2 * PAD_PX > lbox.x0:  # side by side they would overlap
                 pad_pt += lbox.height * 72.0 / self.ax.figure.dpi
-        self.ax.set_title(
-            title.get_text(), loc="left", pad=pad_pt, fontsize=title.get_fontsize(), y=1.0
-        )
+        self.ax.set_title(title.get_text(), loc="left", pad=pad_pt, fontsize=title.get_fontsize())
 
     def update_artists(self, snap: ChartSnapshot) -> None:
         columns = self._columns()
