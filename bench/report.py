@@ -504,17 +504,17 @@ WHY = """## Why the renderer is fast
 - Axis limits grow in steps (1.5 times the span, on the side the data left
   by) and shrink only after about a second of data filling less than half:
   a move from rest takes a few full redraws, not one a frame.
-- Titles sit at a fixed height, so matplotlib does not fit them above every
-  decoration of the axes on each draw (a full redraw 52.6 -> 42.5 ms here).
 - Min/max decimation per pixel column for long histories.
 - The RGBA→RGB copy is done one channel at a time.
 - Frames are uint8 `dtype=bytes` channels: no JPEG, no int32 pixels; the
   mono image is made only while a client monitors it, or when it is read.
 
-A full redraw at 640×480 costs about 42 ms on this machine (render
-benchmark, forced full redraws), a blitted frame 2–4 ms. Most of a full
+A full redraw at 640×480 costs about 50 ms on this machine (render
+benchmark, forced full redraws), a blitted frame about 4 ms. Most of a full
 redraw is matplotlib's text layout (tick labels measured for the margins,
-then drawn): the target of 15 ms is not met.
+then drawn, and the title fitted above the axes' decorations): the target
+of 15 ms is not met. (Placing the title at a fixed height saved a fifth,
+but let it overlap the y axis' offset text, e.g. `+1e4`: reverted.)
 """
 
 

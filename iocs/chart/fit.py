@@ -13,8 +13,8 @@ fit, 0 for no better than the mean).
 
 scipy is imported on first use, not with this module: it costs about a
 second, and only a chart with a fit needs it. :func:`load_solver` imports
-it ahead of time (the chart IOC does so in the fit thread once a chart
-asks for a fit, so the first fit does not wait for the import).
+it ahead of time (the chart IOC starts it in the fit thread as soon as a
+chart asks for a fit, so the first fit waits only for what is left of it).
 """
 
 from __future__ import annotations

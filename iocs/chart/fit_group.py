@@ -16,10 +16,11 @@ fit waits only for what is left of the import.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ from chartioc.client.ca.limits import MAX_STRING
 from chartioc.iocs.chart.fit import FitResult, fit_gaussian, load_solver
 
 __all__ = ["FIT_STATES", "FitGroup"]
+
+log = logging.getLogger(__name__)
 
 #: Values of ``FitStatus_RBV``, in enum order.
 FIT_STATES = ("Off", "Waiting", "OK", "Failed")
@@ -47,6 +50,11 @@ def fit_pause(elapsed: float) -> float:
     start at most every :data:`MIN_FIT_PERIOD` s.
     """
     return max(MIN_FIT_PERIOD - elapsed, PAUSE_FACTOR * elapsed)
+
+
+def _report_solver(done: Future[Any]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.error("the fit cannot run: scipy.optimize did not import (%s)", done.exception())
 
 
 def timed_fit(x: np.ndarray, y: np.ndarray) -> tuple[FitResult, float]:
@@ -149,7 +157,8 @@ class FitGroup(PVGroup):
             points = self._points()
             if points is not None and not self._solver_requested:
                 self._solver_requested = True
-                self._executor.submit(load_solver)  # ahead of the first fit, same thread
+                warm = self._executor.submit(load_solver)  # ahead of the first fit, same thread
+                warm.add_done_callback(_report_solver)
             if points is None and self.status.value == "Off":
                 continue  # fitting is off and already says so
             if points is None:

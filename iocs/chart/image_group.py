@@ -15,8 +15,10 @@ it (:class:`FrameData`), so what a client gets is always the newest frame.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -171,6 +173,8 @@ class ImageGroup(PVGroup):
         self._count = 0
         self._rate_window: list[float] = []
         self._later: tuple[Callable[[], np.ndarray], float] | None = None
+        self._making = asyncio.Lock()  # one frame made at a time (bring_up_to_date)
+        self._executor: ThreadPoolExecutor | None = None
 
     def _create_pvdb(self) -> None:
         # caproto warns at WARNING, once per image PV, that a frame-sized PV may hold
@@ -212,11 +216,23 @@ class ImageGroup(PVGroup):
         return await self._publish(shape, None, ts)
 
     async def bring_up_to_date(self) -> None:
-        """Make and write the frame :meth:`publish_later` held back, if any."""
-        if self._later is not None:
-            make, ts = self._later
+        """Make and write the frame :meth:`publish_later` held back, if any.
+
+        It is made in a thread of its own (83 ms for a 2048x2048 mono frame: the
+        IOC serves meanwhile); readers that come meanwhile wait for it, and a frame
+        published meanwhile is not overwritten by the older one.
+        """
+        async with self._making:
+            if self._later is None:
+                return
+            (make, ts), number = self._later, self._count
             self._later = None
-            await self.array_data.write(np.ascontiguousarray(make()).reshape(-1), timestamp=ts)
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="image")
+            loop = asyncio.get_running_loop()
+            frame = await loop.run_in_executor(self._executor, make)
+            if number == self._count:  # still the newest frame
+                await self.array_data.write(np.ascontiguousarray(frame).reshape(-1), timestamp=ts)
 
     async def _publish(self, shape: tuple[int, ...], frame: np.ndarray | None, ts: float) -> int:
         h, w = shape

@@ -195,8 +195,9 @@ def next_tick(tick: float, now: float, period: float) -> float:
 
     Ticks keep their cadence whatever the work between them took (sleeping a
     whole period after the work would post less often than asked); a loop
-    that fell more than a period behind posts at ``now`` and keeps its
-    cadence from there, rather than posting the missed ticks in a burst.
+    that fell more than a period behind (it just posted, late) posts next a
+    period after ``now`` and keeps its cadence from there, rather than posting
+    the missed ticks in a burst.
     """
     nxt = tick + period
-    return nxt if nxt > now - period else now
+    return nxt if nxt > now - period else now + period

@@ -514,3 +514,23 @@ def test_hysteresis_limits_of_a_constant(value: float) -> None:
     lo, hi = lim.update(value, value)
     assert lo < value < hi
     assert lim.update(value, value) == (lo, hi)  # stable: no redraw every frame
+
+
+def test_an_old_spike_does_not_keep_the_limits_wide_for_good() -> None:
+    """A spike leaves the window and a slow ramp follows (a new high every update): the
+    limits shrink to the ramp within SHRINK_LATEST_FACTOR x SHRINK_AFTER updates."""
+    from chartioc.iocs.chart.render.limits import (
+        SHRINK_AFTER,
+        SHRINK_LATEST_FACTOR,
+        HysteresisLimits,
+    )
+
+    lim = HysteresisLimits()
+    data = [0.0] * 30 + [100.0] + list(np.linspace(0.0, 6.0, 600))
+    for i in range(60, len(data)):
+        window = data[i - 60 : i]
+        lim.update(min(window), max(window))
+        if i == 91 + SHRINK_LATEST_FACTOR * SHRINK_AFTER:
+            break
+    lo, hi = lim.limits
+    assert hi < 50.0, (lo, hi)  # back to the ramp's scale, not the spike's

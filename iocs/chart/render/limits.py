@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["SHRINK_AFTER", "HysteresisLimits", "padded"]
+__all__ = ["SHRINK_AFTER", "SHRINK_LATEST_FACTOR", "HysteresisLimits", "padded"]
 
 #: Updates in a row with the data filling too little of the range (and not spreading)
 #: before it shrinks: about 1 s of frames at 20 frames/s.
 SHRINK_AFTER = 20
+#: It shrinks after this many times ``shrink_after`` updates in a row with the data filling
+#: too little of the range even if the data keeps spreading (noise, a drift: a window's
+#: range often has a new low or high), so an old spike's scale never stays for good.
+SHRINK_LATEST_FACTOR = 5
 
 
 def padded(lo: float, hi: float, margin: float) -> tuple[float, float]:
@@ -57,7 +61,8 @@ class HysteresisLimits:
         (which would shrink it again on the next update).
     shrink_after : int
         Shrink only when this many updates in a row would shrink, the data
-        range not spreading (a new low or high) in any of them.
+        range not spreading (a new low or high) in any of them; or when five
+        times as many in a row would shrink, spreading or not.
     """
 
     def __init__(
@@ -73,7 +78,8 @@ class HysteresisLimits:
         self.default = default
         self.growth = growth
         self.shrink_after = shrink_after
-        self._small = 0  # updates in a row that would shrink (the data not spreading)
+        self._small = 0  # updates in a row that would shrink
+        self._quiet = 0  # of those, in a row with the data not spreading
         self._seen: tuple[float, float] | None = None  # the last data range
         self._limits: tuple[float, float] | None = None
 
@@ -85,7 +91,7 @@ class HysteresisLimits:
     def reset(self) -> None:
         """Forget the data seen; back to :attr:`default`."""
         self._limits = None
-        self._small = 0
+        self._small = self._quiet = 0
         self._seen = None
 
     def hold(self, lo: float, hi: float) -> tuple[float, float]:
@@ -108,8 +114,10 @@ class HysteresisLimits:
         small = cur is not None and (hi - lo) < self.shrink_below * (cur[1] - cur[0])
         spreading = self._seen is not None and (lo < self._seen[0] or hi > self._seen[1])
         self._seen = (lo, hi)
-        self._small = self._small + 1 if small and not spreading else 0
-        shrink = small and self._small >= self.shrink_after
+        self._small = self._small + 1 if small else 0
+        self._quiet = self._quiet + 1 if small and not spreading else 0
+        latest = SHRINK_LATEST_FACTOR * self.shrink_after
+        shrink = small and (self._quiet >= self.shrink_after or self._small >= latest)
         if cur is None or below or above or shrink:
             new = padded(lo, hi, self.margin)
             if cur is not None and not shrink:
