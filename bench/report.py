@@ -509,7 +509,7 @@ WHY = """## Why the renderer is fast
 - Frames are uint8 `dtype=bytes` channels: no JPEG, no int32 pixels; the
   mono image is made only while a client monitors it, or when it is read.
 
-A full redraw at 640×480 costs about 50 ms on this machine (render
+A full redraw at 640×480 costs about 55 ms on this machine (render
 benchmark, forced full redraws), a blitted frame about 4 ms. Most of a full
 redraw is matplotlib's text layout (tick labels measured for the margins,
 then drawn, and the title fitted above the axes' decorations): the target
