@@ -20,7 +20,12 @@ case-sensitively for PVs and users, case-insensitively for hosts.
 Hosts and users are what the client reports (the CA host name and user name
 messages), as in EPICS base before host names were checked against
 addresses: these rules keep honest clients from mistakes, they are not a
-firewall.
+firewall. A line ``check-client-ip`` in the file changes that for HOSTS, as
+EPICS' ``asCheckClientIP`` does: a rule's HOSTS are then matched against the
+client's IP address (its TCP peer, which it cannot choose), each host name in
+them resolved to its addresses when the file is loaded (a pattern such as
+``10.0.1.*`` is matched against the address as written); the host name a
+client claims is then ignored, in the logs too.
 
 Parsing and the first match are pure (:mod:`chartioc.iocs.common.access_rules`).
 The check itself is caproto's own hook, ``ChannelData.check_access(hostname,
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,7 +44,15 @@ from caproto import AccessRights
 
 from chartioc.iocs.common.access_rules import AccessRules, Action, RulesError
 
-__all__ = ["AccessRules", "RulesError", "apply_rules", "guarded", "rights"]
+__all__ = [
+    "AccessRules",
+    "RulesError",
+    "apply_rules",
+    "check_client_ip",
+    "guarded",
+    "resolve_host",
+    "rights",
+]
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +97,44 @@ def apply_rules(pvdb: Mapping[str, Any], rules: AccessRules) -> int:
     return len(seen)
 
 
+def resolve_host(name: str) -> tuple[str, ...]:
+    """The IPv4 addresses of host ``name`` (none, with a warning, if it does not resolve)."""
+    try:
+        infos = socket.getaddrinfo(name, None, family=socket.AF_INET)
+    except OSError:
+        log.warning("access rules: host %s does not resolve: it matches no client", name)
+        return ()
+    return tuple(sorted({str(info[4][0]) for info in infos}))
+
+
+def check_client_ip() -> None:
+    """Make each circuit's host name, for access checks and logs, its client's IP address.
+
+    caproto keeps the host name a client claims as ``VirtualCircuit.client_hostname``
+    and checks access with it; this makes that attribute the TCP peer's address
+    (the claimed name is kept as ``claimed_hostname``). For every IOC of this process.
+    """
+    from caproto.asyncio.server import VirtualCircuit
+
+    def peer(self: Any) -> str:
+        return str(self.circuit.address[0])
+
+    def claimed(self: Any, value: str | None) -> None:
+        self.claimed_hostname = value
+
+    VirtualCircuit.client_hostname = property(peer, claimed)
+
+
 def guarded(pvdb: dict[str, Any], access: AccessRules | None) -> dict[str, Any]:
     """``pvdb`` with ``access`` applied (unchanged when None), ready for caproto's ``run``."""
     if access is not None:
+        if access.check_client_ip:
+            access = access.resolved(resolve_host)
+            check_client_ip()
         count = apply_rules(pvdb, access)
-        log.info("access rules from %s: %d rules on %d channels", access.source,
-                 len(access.rules), count)  # fmt: skip
+        log.info("access rules from %s: %d rules on %d channels%s", access.source,
+                 len(access.rules), count,
+                 ", hosts matched by client address" if access.check_client_ip else "")  # fmt: skip
     return pvdb
 
 

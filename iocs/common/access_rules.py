@@ -9,17 +9,22 @@ imported.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["ACTIONS", "AccessRules", "Action", "Rule", "RulesError"]
+__all__ = ["ACTIONS", "CHECK_CLIENT_IP", "AccessRules", "Action", "Rule", "RulesError"]
 
 #: What a rule allows: ``write`` (read and write), ``read`` or ``none``.
 Action = Literal["write", "read", "none"]
 ACTIONS: tuple[Action, ...] = ("write", "read", "none")
 #: The action when no rule matches.
 DEFAULT_ACTION: Action = "read"
+#: A line of its own that makes HOSTS match the client's address (EPICS' asCheckClientIP).
+CHECK_CLIENT_IP = "check-client-ip"
+#: Characters that make a HOSTS entry a pattern (not resolved to addresses).
+_WILDCARDS = frozenset("*?[")
 
 
 class RulesError(ValueError):
@@ -54,14 +59,22 @@ class AccessRules:
 
     rules: tuple[Rule, ...] = ()
     source: str = "<no rules>"
+    #: True: a rule's HOSTS are matched against the client's address (its TCP peer),
+    #: host names resolved to addresses (:meth:`resolved`); False: against the host
+    #: name the client claims.
+    check_client_ip: bool = False
 
     @classmethod
     def parse(cls, text: str, source: str = "<text>") -> AccessRules:
         """Rules from the text of a rules file; raises :class:`RulesError`."""
         rules = []
+        check_ip = False
         for number, raw in enumerate(text.splitlines(), start=1):
             line = raw.split("#", 1)[0].strip()
             if not line:
+                continue
+            if line.lower() == CHECK_CLIENT_IP:
+                check_ip = True
                 continue
             fields = line.split()
             if len(fields) != 4:
@@ -75,7 +88,7 @@ class AccessRules:
             if not (pvs and hosts and users):
                 raise RulesError(f"{source}:{number}: empty pattern list")
             rules.append(Rule(action, pvs, hosts, users))
-        return cls(tuple(rules), source)
+        return cls(tuple(rules), source, check_ip)
 
     @classmethod
     def load(cls, path: str | Path) -> AccessRules:
@@ -85,6 +98,22 @@ class AccessRules:
         except OSError as ex:
             raise RulesError(f"cannot read rules file {path}: {ex.strerror}") from None
         return cls.parse(text, str(path))
+
+    def resolved(self, resolve: Callable[[str], tuple[str, ...]]) -> AccessRules:
+        """With ``check_client_ip``: each HOSTS name that is not a pattern joined by the
+        addresses ``resolve(name)`` gives (a name that resolves to none matches no
+        address); unchanged otherwise."""
+        if not self.check_client_ip:
+            return self
+        rules = []
+        for rule in self.rules:
+            hosts: list[str] = []
+            for host in rule.hosts:
+                hosts.append(host)
+                if not _WILDCARDS & set(host):
+                    hosts += [a for a in resolve(host) if a not in hosts]
+            rules.append(replace(rule, hosts=tuple(hosts)))
+        return replace(self, rules=tuple(rules))
 
     def action(self, pvname: str | tuple[str, ...], host: str, user: str) -> Action:
         """What ``user`` on ``host`` may do to a PV (before the PV's own limits).

@@ -109,3 +109,65 @@ def test_a_bad_rules_file_stops_the_ioc_with_its_line(tmp_path):
     )
     assert result.returncode == 2
     assert "bad.rules:2: action must be write, read or none" in result.stderr
+
+
+#: A caproto client whose TCP circuits start from the address it is given (on Linux
+#: every 127.x.y.z is this machine's), writing one value; prints what came of it.
+FROM_ADDRESS = """
+import socket, sys
+from caproto.sync import client
+
+source, pv, value = sys.argv[1], sys.argv[2], float(sys.argv[3])
+connect = socket.create_connection
+socket.create_connection = lambda address, timeout=None, *a, **k: connect(
+    address, timeout, (source, 0))
+try:
+    client.write(pv, value, notify=True, timeout=5, repeater=False)
+    print("written")
+except Exception as ex:
+    print("refused", type(ex).__name__, ex)
+"""
+
+
+@pytest.mark.parametrize("check_ip", [True, False])
+def test_check_client_ip_matches_the_clients_address_not_its_claimed_name(
+    ioc_log_dir, tmp_path, check_ip
+):
+    """Two clients on one machine claim the same host name, from 127.0.0.1 and 127.0.0.2:
+    with ``check-client-ip`` only the address the rule names may write; without, both."""
+    import subprocess
+    import sys
+
+    prefix = unique_prefix("I")
+    host = socket.gethostname()
+    rules = tmp_path / "motor.rules"
+    hosts = "127.0.0.2" if check_ip else host
+    rules.write_text(
+        ("check-client-ip\n" if check_ip else "")
+        + f"write  {prefix}motor.TWV  {hosts}  *\nread   *  *  *\n"
+    )
+    with ioc_with_rules("motor", prefix, rules, CHART_PORT, "motor.RBV", ioc_log_dir):
+
+        def write_from(source: str, value: float) -> str:
+            done = subprocess.run(
+                [sys.executable, "-c", FROM_ADDRESS, source, f"{prefix}motor.TWV", str(value)],
+                capture_output=True, text=True, timeout=30,
+            )  # fmt: skip
+            return done.stdout.strip() + done.stderr[-300:]
+
+        def twv() -> str:
+            return run_tool("caget", "-t", f"{prefix}motor.TWV").stdout.strip()
+
+        assert write_from("127.0.0.2", 0.5).startswith("written")
+        assert float(twv()) == 0.5
+        other = write_from("127.0.0.1", 0.75)
+        if check_ip:
+            assert other.startswith("refused"), other
+            assert float(twv()) == 0.5
+            # EPICS base tools connect from 127.0.0.1 too: refused, and cainfo says so
+            denied = run_tool("caput", f"{prefix}motor.TWV", "0.9")
+            assert "Write access denied" in denied.stderr + denied.stdout
+            assert "read, no write" in run_tool("cainfo", f"{prefix}motor.TWV").stdout
+        else:
+            assert other.startswith("written"), other
+            assert float(twv()) == 0.75

@@ -57,3 +57,29 @@ def test_bad_rules_name_their_line(text, message):
 def test_an_unreadable_rules_file_is_a_clear_error(tmp_path):
     with pytest.raises(RulesError, match="cannot read rules file"):
         AccessRules.load(tmp_path / "missing.rules")
+
+
+def test_check_client_ip_matches_hosts_by_address_with_names_resolved() -> None:
+    from chartioc.iocs.common.access_rules import AccessRules
+
+    text = "check-client-ip\nwrite BL:* ctrl-pc1,10.0.1.* *\nread * * *\n"
+    rules = AccessRules.parse(text)
+    assert rules.check_client_ip and len(rules.rules) == 2
+    names = {"ctrl-pc1": ("10.0.0.7",)}
+    resolved = rules.resolved(lambda name: names.get(name, ()))
+    assert resolved.action("BL:m", "10.0.0.7", "anyone") == "write"  # ctrl-pc1's address
+    assert resolved.action("BL:m", "10.0.1.99", "anyone") == "write"  # the pattern
+    assert resolved.action("BL:m", "10.0.0.8", "anyone") == "read"  # another address
+    # patterns are not resolved; "*" stays "*"
+    asked: list[str] = []
+    rules.resolved(lambda name: asked.append(name) or ())
+    assert asked == ["ctrl-pc1"]
+
+
+def test_without_check_client_ip_resolving_changes_nothing() -> None:
+    from chartioc.iocs.common.access_rules import AccessRules
+
+    rules = AccessRules.parse("write BL:* ctrl-pc1 *\n")
+    assert not rules.check_client_ip
+    assert rules.resolved(lambda name: ("10.0.0.7",)) is rules
+    assert rules.action("BL:m", "ctrl-pc1", "u") == "write"
