@@ -50,9 +50,11 @@ bench: $(STAMP)
 	$(PY) bench/motor_rate.py
 	$(PY) bench/report.py
 
-# 10 minutes of drawing at 10 frames/s: RSS, file descriptors, threads.
+# 10 minutes of drawing at 10 frames/s, then 10 minutes of client churn: RSS, file
+# descriptors, threads.
 soak: $(STAMP)
 	$(PY) bench/soak.py
+	$(PY) bench/churn.py
 	$(PY) bench/report.py
 
 # ruff, then the import contracts of pyproject.toml ([tool.importlinter]), then mypy.

@@ -471,6 +471,29 @@ def motor_rate_section(r: dict) -> list[str]:
     return out
 
 
+def churn_section(r: dict) -> list[str]:
+    """Rows of the long churn benchmark."""
+    ok = abs(r["growth_pct"]) <= 5 and r["fds"][0] == r["fds"][1]
+    ok = ok and r["threads"][0] == r["threads"][1]
+    return [
+        "## Long churn (issue 16)",
+        "",
+        header(r),
+        "",
+        f"{r['clients']} caproto clients (each its own circuit) connect, monitor the 640×480 "
+        f"image for 1–3 s and disconnect, in a loop for {r['minutes']:g} minutes, while the "
+        "chart IOC draws 10 frames/s. Target: RSS at the end within 5 % of minute 2; files and "
+        "threads back to their start.",
+        "",
+        "| cycles | failed | RSS start | minute 2 | end | growth | fds | threads | met |",
+        "|---:|---:|---:|---:|---:|---:|---|---|---|",
+        f"| {r['cycles']} | {r['failures']} | {r['rss_start_mib']:.0f} MiB "
+        f"| {r['rss_minute2_mib']:.0f} MiB | {r['rss_last_mib']:.0f} MiB "
+        f"| {r['growth_pct']:+.1f} % | {r['fds'][0]} → {r['fds'][1]} "
+        f"| {r['threads'][0]} → {r['threads'][1]} | {verdict(ok)} |",
+    ]
+
+
 SECTIONS = (
     ("render_fps", render_section, "make bench (bench/render_fps.py)"),
     ("latency", latency_section, "bench/latency.py"),
@@ -485,6 +508,7 @@ SECTIONS = (
     ("frame_sizes", frame_sizes_section, "bench/frame_sizes.py"),
     ("bluesky_scan", bluesky_section, "bench/bluesky_scan.py"),
     ("motor_rate", motor_rate_section, "bench/motor_rate.py"),
+    ("churn", churn_section, "bench/churn.py"),
 )
 
 INTRO = """# Performance

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from caproto import SubscriptionType
 from caproto.asyncio.client import Context
 
 from chartioc.client.ca.events import ConnectionChange, NativeType, ValueUpdate, native_type
@@ -72,8 +73,10 @@ class Channels:
         (and after :meth:`stop`): the callbacks then queue nothing.
     """
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, *, values_only: bool = False) -> None:
         self.timeout = timeout
+        #: caproto's event mask of each subscription (None: its default, value and alarm)
+        self.mask = SubscriptionType.DBE_VALUE if values_only else None
         self.pvs: dict[str, Any] = {}
         self.subs: dict[str, Any] = {}
         self.reading: dict[str, asyncio.Task[Metadata | None]] = {}
@@ -114,7 +117,7 @@ class Channels:
             # Bound methods: caproto keeps weak references, so nothing outlives this object.
             conn_token = pv.connection_state_callback.add_callback(self._on_connection, run=True)
             # One element: the first of an array (a monitor of scalars never needs more).
-            sub = pv.subscribe(data_type="time", data_count=1)
+            sub = pv.subscribe(data_type="time", data_count=1, mask=self.mask)
             sub_token = sub.add_callback(self._on_value)
             self.subs[pv.name] = sub
             self._tokens[pv.name] = (conn_token, sub_token)

@@ -88,6 +88,11 @@ class PVMonitor:
         Seconds between repeated searches for a PV that was connected and was
         lost (for the first :data:`RESEARCH_WINDOW` seconds of the outage);
         None leaves reconnection to caproto's back-off alone.
+    values_only
+        Subscribe with the value event mask only (``DBE_VALUE``): alarm-only
+        events (a severity change with the same value) are not delivered, so
+        :attr:`updates_received` counts value updates. Default: value and
+        alarm events, as ``camonitor`` subscribes.
 
     Sharing: several users (the chart IOC's sources and its
     :class:`~chartioc.client.ca.motors.Motors`) may follow PVs through one
@@ -118,10 +123,11 @@ class PVMonitor:
         *,
         timeout: float = 5.0,
         research_period: float | None = RESEARCH_PERIOD,
+        values_only: bool = False,
     ) -> None:
         self._own_context = context is None
         self._context = context
-        self._channels = Channels(timeout)
+        self._channels = Channels(timeout, values_only=values_only)
         self._pvs = self._channels.pvs  # the followed PVs and their subscriptions (the same
         self._subs = self._channels.subs  # tables as the channels')
         self._states = ConnectionStates()

@@ -98,7 +98,9 @@ class ChartServer(PVGroup):
         render_workers: int = 0,
         **kwargs: Any,
     ) -> None:
-        self.monitor = PVMonitor()  # before the charts are made: they share it
+        # before the charts are made: they share it; value events only (UpdatesReceived_RBV
+        # counts value updates, not alarm-only events)
+        self.monitor = PVMonitor(values_only=True)
         self.render_pool = RenderPool(render_workers) if render_workers else None
         super().__init__(*args, **kwargs)
         self.restored = restored

@@ -59,7 +59,7 @@ class ChartSources:
         self.hooks = hooks
         # one channel per PV for the whole IOC (every chart, Motors included)
         self._own_monitor = monitor is None
-        self.monitor = PVMonitor() if monitor is None else monitor
+        self.monitor = PVMonitor(values_only=True) if monitor is None else monitor
         self.monitor.add_listener(self._on_event)  # before this chart's Motors' listeners
         self.motor_link = MotorLink(self.monitor, self._on_motor_event)
         self.trigger = RestTrigger()

@@ -16,6 +16,7 @@ import contextlib
 import os
 import re
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -25,9 +26,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from chartioc.client.localca import epics_tool
 from chartioc.iocs.chart.render.style import LIMIT_BOX_COLOUR, TRACE_COLOURS
 
-from conftest import EXTRA_PORT, Beamline, caget_value, count_colour, run_tool, wait_until
+from conftest import (
+    EXTRA_PORT,
+    SPARE_PORT,
+    Beamline,
+    caget_value,
+    count_colour,
+    run_tool,
+    wait_until,
+)
 
 REPORT = re.compile(r"CA channel (\S+): channels=(\d+) subscriptions=(\d+)$")
 FRAMES = Path(os.environ.get("CHART_TEST_FRAMES", "/tmp/chartioc-test-frames"))
@@ -295,3 +305,57 @@ def test_a_source_motors_follow_already_has_its_value_at_once(beamline):
     save(bl.frame(), "strip-adopted-source")
     assert channel_report(bl).get(f"{p}motor.RBV") == (1, 1)
     configure(bl, Y1=f"{p}motor.RBV", Y2=f"{p}det", Y3="")
+
+
+def settled_count(bl: Beamline) -> int:
+    """UpdatesReceived_RBV once it held still for a publication period (about 1 s)."""
+    received = bl.get("UpdatesReceived_RBV")
+    for _ in range(10):
+        time.sleep(1.1)
+        now = bl.get("UpdatesReceived_RBV")
+        if now == received:
+            break
+        received = now
+    return received
+
+
+def test_alarm_only_events_of_a_source_are_not_counted_as_updates(beamline, tmp_path):
+    """An EPICS base softIoc ai record (scanned each second) whose alarm limit is changed:
+    its value stays, its severity changes (an alarm-only event, DBE_ALARM). UpdatesReceived_RBV
+    counts value updates only: not that event, but the next value."""
+    from chartioc.client.localca import server_environment
+
+    bl = beamline
+    name = f"{bl.prefix}soft:ai"
+    db = tmp_path / "ai.db"
+    db.write_text(
+        f'record(ai, "{name}") {{ field(SCAN, "1 second") field(VAL, "1") '
+        'field(HIHI, "5") field(HHSV, "MAJOR") }\n'
+    )
+    env = {**os.environ, **server_environment(SPARE_PORT)}  # the module's spare port
+    ioc = subprocess.Popen(
+        [epics_tool("softIoc"), "-d", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    try:
+        assert wait_until(lambda: caget_value(name) == "1", 10)
+        for setting, value in (("Kind", "strip"), ("Y2", ""), ("Y3", ""), ("Y4", "")):
+            caput(bl.chart + setting, value)
+        caput(bl.chart + "Y1", name)
+        # a bound, not a figure: the chart IOC's search of a PV that just appeared
+        assert wait_until(lambda: bl.get("InputsConnected_RBV") == 1, 15), bl.get("Status_RBV")
+        received = settled_count(bl)
+        run_tool("caput", f"{name}.HIHI", "0.5")  # in HIHI alarm at its next scan, value 1
+
+        def major() -> bool:
+            return "MAJOR" in run_tool("caget", "-d", "DBR_STS_DOUBLE", name).stdout
+
+        assert wait_until(major, 5)
+        assert settled_count(bl) == received  # the alarm-only event is not an update
+        run_tool("caput", name, "2")  # a value
+        assert wait_until(lambda: bl.get("UpdatesReceived_RBV") == received + 1, 5)
+    finally:
+        configure(bl, Y1=f"{bl.prefix}motor.RBV")
+        ioc.stdin.close()  # type: ignore[union-attr]
+        ioc.terminate()
+        ioc.wait(10)
