@@ -281,12 +281,9 @@ def test_two_sources_on_one_motor_share_its_channels(beamline):
     assert all(ch == 1 and subs <= 1 for ch, subs in report.values()), report
 
 
-def test_a_source_motors_follow_already_has_its_value_at_once(beamline):
-    bl, p = beamline, beamline.prefix
-    configure(bl, Kind="strip", Y1=f"{p}det", Y2=f"{p}motor.VAL", Y3="", Y4="")
-    report = channel_report(bl)
-    assert report.get(f"{p}motor.RBV") == (1, 1)  # Motors follows it; no source does
-    # UpdatesReceived_RBV is published with frames and once a second: read it settled
+def settled_count(bl: Beamline) -> int:
+    """UpdatesReceived_RBV once it held still for a publication period: it is published
+    with frames and once a second."""
     received = bl.get("UpdatesReceived_RBV")
     for _ in range(10):
         time.sleep(1.1)
@@ -294,6 +291,15 @@ def test_a_source_motors_follow_already_has_its_value_at_once(beamline):
         if now == received:
             break
         received = now
+    return received
+
+
+def test_a_source_motors_follow_already_has_its_value_at_once(beamline):
+    bl, p = beamline, beamline.prefix
+    configure(bl, Kind="strip", Y1=f"{p}det", Y2=f"{p}motor.VAL", Y3="", Y4="")
+    report = channel_report(bl)
+    assert report.get(f"{p}motor.RBV") == (1, 1)  # Motors follows it; no source does
+    received = settled_count(bl)
     # A new source on a channel that is there already: no new subscription, so no fresh
     # value from the server; the chart takes the value the channel has.
     caput(bl.chart + "Y3", f"{p}motor.RBV")
@@ -305,18 +311,6 @@ def test_a_source_motors_follow_already_has_its_value_at_once(beamline):
     save(bl.frame(), "strip-adopted-source")
     assert channel_report(bl).get(f"{p}motor.RBV") == (1, 1)
     configure(bl, Y1=f"{p}motor.RBV", Y2=f"{p}det", Y3="")
-
-
-def settled_count(bl: Beamline) -> int:
-    """UpdatesReceived_RBV once it held still for a publication period (about 1 s)."""
-    received = bl.get("UpdatesReceived_RBV")
-    for _ in range(10):
-        time.sleep(1.1)
-        now = bl.get("UpdatesReceived_RBV")
-        if now == received:
-            break
-        received = now
-    return received
 
 
 def test_alarm_only_events_of_a_source_are_not_counted_as_updates(beamline, tmp_path):
