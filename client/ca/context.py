@@ -1,8 +1,8 @@
 """caproto's asyncio client ``Context`` as a monitor uses it: fixed, and counted.
 
 :class:`MonitorContext` is the context a
-:class:`~chartioc.client.ca.monitor.PVMonitor` creates for itself (a caproto
-1.3.0 fix); :func:`channel_counts` reads what the live circuits of any
+:class:`~chartioc.client.ca.monitor.PVMonitor` creates for itself (two caproto
+1.3.0 fixes); :func:`channel_counts` reads what the live circuits of any
 context hold, per PV name, for a debug report.
 """
 
@@ -13,14 +13,42 @@ from dataclasses import dataclass
 from typing import Any
 
 import caproto as ca
-from caproto.asyncio.client import Context
+from caproto.asyncio.client import Context, VirtualCircuitManager
 
-__all__ = ["ChannelCount", "MonitorContext", "channel_counts"]
+__all__ = ["CIRCUIT_CONNECT_TIMEOUT", "ChannelCount", "MonitorContext", "channel_counts"]
 
 log = logging.getLogger(__name__)
 
 #: Subscription requests per TCP send (each 16 bytes with no payload).
 _SUBSCRIPTIONS_PER_SEND = 1000
+#: Seconds a new circuit may take to open its TCP connection and hear the server's
+#: version. caproto 1.3.0 allows 2 s, less than a TCP connect that lost one SYN takes
+#: (1 s, then 3 s), and shorter than a starved process's event loop can stall.
+CIRCUIT_CONNECT_TIMEOUT = 10.0
+
+
+class _CircuitManager(VirtualCircuitManager):
+    """caproto's circuit manager, which searches again when its circuit fails to connect.
+
+    caproto 1.3.0 opens a circuit's TCP connection in a task and, when that
+    times out or is refused, lets the task end with the error: the circuit is
+    neither connected nor dead, the channels queued on it are never created and
+    never searched for again, so their PVs stay unconnected for good (seen with
+    clients starved on 2 busy cores). Here a failed connection closes the
+    circuit as a lost one is closed: its PVs are reported disconnected and
+    searched for again, and the next answer opens a fresh circuit.
+    """
+
+    async def _connect(self, timeout: float) -> None:
+        # caproto's timeout (2 s, $CAPROTO_DEFAULT_TIMEOUT) is replaced by ours.
+        try:
+            await super()._connect(CIRCUIT_CONNECT_TIMEOUT)
+        except (ca.CaprotoTimeoutError, OSError) as ex:
+            host, port = self.circuit.address
+            log.warning("circuit to %s:%d not connected (%s): searching again", host, port, ex)
+            self._send_on_connection.clear()
+            await self._disconnected(reconnect=True)
+            self._ready.set()  # ends the task that waited to send the queued commands
 
 
 class MonitorContext(Context):
@@ -33,7 +61,26 @@ class MonitorContext(Context):
     is ever activated again (PVs connect, no values come). Here only
     subscriptions of connected PVs are activated, each once; the others are
     marked to be activated when their PV connects again.
+
+    Its circuits are :class:`_CircuitManager`: one that fails to connect is
+    closed and its PVs searched for again, not left waiting for good.
     """
+
+    def get_circuit_manager(self, address: Any, priority: int) -> VirtualCircuitManager:
+        """The live circuit manager for ``(address, priority)``; a new one if none is live."""
+        with self._lock_during_get_circuit_manager:
+            key = (address, priority)
+            cm = self.circuit_managers.get(key)
+            if cm is not None and not cm.dead.is_set():
+                return cm
+            circuit = ca.VirtualCircuit(
+                our_role=ca.CLIENT,
+                address=address,
+                priority=priority,
+                protocol_version=self.broadcaster.server_protocol_versions[address],
+            )
+            cm = self.circuit_managers[key] = _CircuitManager(self, circuit)
+            return cm
 
     async def _activate_subscriptions(self) -> None:
         with self.subscriptions_lock:

@@ -105,3 +105,34 @@ def test_motors_on_a_shared_monitor_share_its_channels(motor_ioc, motor):
         await monitor.close()
 
     run(scenario())
+
+
+def test_a_circuit_that_fails_to_connect_is_searched_for_again(
+    motor_ioc, motor, monkeypatch, caplog
+):
+    """caproto 1.3.0 leaves a PV for good on a circuit whose TCP connect timed out.
+
+    The fault is made real by a connect timeout too short for any connection;
+    once it is back to normal, the PV must connect through a fresh circuit.
+    """
+    from chartioc.client.ca import context as ctxmod
+
+    async def scenario():
+        monkeypatch.setattr(ctxmod, "CIRCUIT_CONNECT_TIMEOUT", 1e-9)
+        context = ctxmod.MonitorContext()
+        (pv,) = await context.get_pvs(f"{motor}.RBV")
+        deadline = asyncio.get_running_loop().time() + 10
+        while "not connected" not in caplog.text:
+            assert asyncio.get_running_loop().time() < deadline, "no connect failure seen"
+            await asyncio.sleep(0.01)
+        failed = pv.circuit_manager
+        monkeypatch.setattr(ctxmod, "CIRCUIT_CONNECT_TIMEOUT", 10.0)
+        await pv.wait_for_connection(timeout=10)
+        reading = await pv.read(timeout=5)
+        assert failed.dead.is_set() and pv.circuit_manager is not failed
+        assert float(reading.data[0]) == 0.0
+        await context.disconnect()
+
+    with caplog.at_level("WARNING", logger="chartioc.client.ca.context"):
+        run(scenario())
+    assert "searching again" in caplog.text
