@@ -34,6 +34,9 @@ circuit's command task ("Task exception was never retrieved") and left the
 client connected to a circuit that no longer answered. Such a circuit is now
 closed, with one log line.
 
+6. Put completions before the monitors they caused: see
+:mod:`chartioc.iocs.common.put_order`.
+
 Written against caproto 1.3.0 (the version the tests run). They touch
 private names of its circuits (``circuit._data``, ``channels``,
 ``channels_sid``) that another caproto version may not have: the tests of
@@ -48,6 +51,7 @@ import os
 from typing import Any
 
 from chartioc.client.ca.limits import MAX_ARRAY_BYTES
+from chartioc.iocs.common import put_order
 from chartioc.iocs.common.ca_header import claimed_payload
 
 __all__ = ["MAX_PAYLOAD_ENV", "apply", "max_payload"]
@@ -178,7 +182,8 @@ def apply() -> None:
     from caproto.asyncio.server import VirtualCircuit
     from caproto.server.common import DisconnectedCircuit
 
-    VirtualCircuit.get_from_sub_queue = _get_from_sub_queue
+    if getattr(VirtualCircuit.get_from_sub_queue, "__wrapped__", None) is not _get_from_sub_queue:
+        VirtualCircuit.get_from_sub_queue = _get_from_sub_queue
     VirtualCircuit._disconnected = DisconnectedCircuit
     VirtualCircuit._protocol_error = RemoteProtocolError
     if not hasattr(VirtualCircuit.recv, "__wrapped__"):
@@ -189,3 +194,4 @@ def apply() -> None:
         VirtualCircuit._command_queue_iteration = _with_unknown_ids_closed(
             VirtualCircuit._command_queue_iteration
         )
+    put_order.apply()  # 6., after 1.: it counts what our get_from_sub_queue returns

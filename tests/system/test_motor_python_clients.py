@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 
 import epics
@@ -38,6 +41,95 @@ def test_pyepics_tweak_forward_moves_by_twv(pyepics_motor, motor):
     assert float(caget_value(f"{motor}.RBV")) == pytest.approx(0.4)
     pyepics_motor.tweak("reverse", wait=True)
     assert float(caget_value(f"{motor}.RBV")) == pytest.approx(0.0)
+
+
+def test_pyepics_sees_the_final_rbv_and_dmov_before_every_put_completion(motor):
+    """The motor record's order: a move's last monitors, then its put-callback (100 moves)."""
+    import threading
+
+    run_tool("caput", "-c", f"{motor}.ACCL", "0.01")
+    events: list[tuple[str, float]] = []
+    lock = threading.Lock()
+
+    def on_monitor(pvname=None, value=None, **kw):
+        with lock:
+            events.append((pvname.rsplit(".", 1)[1], value))
+
+    rbv = epics.PV(f"{motor}.RBV", callback=on_monitor, auto_monitor=True)
+    dmov = epics.PV(f"{motor}.DMOV", callback=on_monitor, auto_monitor=True)
+    val = epics.PV(f"{motor}.VAL")
+    for pv in (rbv, dmov, val):
+        assert pv.wait_for_connection(5)
+    time.sleep(0.3)
+    out_of_order = []
+    for i in range(100):
+        target = 0.05 if i % 2 == 0 else 0.0
+        completed = threading.Event()
+
+        def on_complete(completed=completed, **kw):
+            with lock:
+                events.append(("PUT-COMPLETE", 0.0))
+            completed.set()
+
+        with lock:
+            events.clear()
+        val.put(target, callback=on_complete, use_complete=True)
+        assert completed.wait(10), f"move {i}: no put completion"
+        with lock:
+            before = events[: events.index(("PUT-COMPLETE", 0.0))]
+        last_rbv = [v for f, v in before if f == "RBV"][-1:]
+        last_dmov = [v for f, v in before if f == "DMOV"][-1:]
+        if last_rbv != [pytest.approx(target, abs=1e-9)] or last_dmov != [1]:
+            out_of_order.append((i, before[-3:]))
+    for pv in (rbv, dmov, val):
+        pv.disconnect()
+    assert out_of_order == [], f"{len(out_of_order)} of 100: {out_of_order[:3]}"
+
+
+#: ophyd-async runs in a process of its own: aioca's channels outlive an event loop,
+#: and their callbacks would land in the closed loop of a test that ran before.
+OPHYD_ASYNC_MOVES = """
+import asyncio, json, sys
+from ophyd_async.core import init_devices
+from ophyd_async.epics.motor import Motor
+
+def keep(reading):  # a subscription keeps a signal's cache live
+    pass
+
+async def moves(prefix):
+    async with init_devices(connect=True):
+        m = Motor(prefix)
+    for signal in (m.user_readback, m.motor_done_move):
+        signal.subscribe_reading(keep)
+    done = []
+    for i in range(20):
+        target = 0.05 if i % 2 == 0 else 0.0
+        await m.set(target)
+        rbv = await m.user_readback.get_value(cached=True)
+        dmov = await m.motor_done_move.get_value(cached=True)
+        done.append((target, rbv, dmov))
+    for signal in (m.user_readback, m.motor_done_move):
+        signal.clear_sub(keep)
+    return done
+
+print(json.dumps(asyncio.run(asyncio.wait_for(moves(sys.argv[1]), 60))))
+"""
+
+
+def test_ophyd_async_set_then_cached_readback_and_dmov_are_the_target_and_1(motor):
+    """ophyd-async's Motor.set() returns on the put completion; its cache must be current."""
+    run_tool("caput", "-c", f"{motor}.ACCL", "0.01")
+    proc = subprocess.run(
+        [sys.executable, "-c", OPHYD_ASYNC_MOVES, motor],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    moves = json.loads(proc.stdout.splitlines()[-1])
+    assert len(moves) == 20
+    wrong = [m for m in moves if m[1] != pytest.approx(m[0], abs=1e-9) or m[2] != 1]
+    assert wrong == [], f"{len(wrong)} of 20 (target, cached RBV, cached DMOV): {wrong[:3]}"
 
 
 # -- ophyd --------------------------------------------------------------------------------
