@@ -13,6 +13,7 @@ import itertools
 import os
 import subprocess
 import textwrap
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -236,6 +237,52 @@ def wait_until(predicate, timeout: float, step: float = 0.05):
             return value
         time.sleep(step)
     return predicate()
+
+
+def monitors_before_completions(
+    watched: list[str], put_pv: str, puts: list[tuple[object, dict[str, object]]]
+) -> list:
+    """pyepics puts with callback on ``put_pv``; for each, whether the monitors of
+    ``watched`` had their expected last values before the completion came.
+
+    ``puts``: (value to put, {watched PV: its expected last value before completion}).
+    Returns the puts that came out of order, with the events before their completion.
+    """
+    import epics  # here, not at the top: see the module docstring
+
+    events: list[tuple[str, object]] = []
+    lock = threading.Lock()
+
+    def on_monitor(pvname=None, value=None, **kw):
+        with lock:
+            events.append((pvname, value))
+
+    monitors = [epics.PV(name, callback=on_monitor, auto_monitor=True) for name in watched]
+    target = epics.PV(put_pv)
+    for pv in (*monitors, target):
+        assert pv.wait_for_connection(5)
+    time.sleep(0.3)
+    out_of_order = []
+    for i, (value, expected) in enumerate(puts):
+        completed = threading.Event()
+
+        def on_complete(completed=completed, **kw):
+            with lock:
+                events.append(("PUT-COMPLETE", None))
+            completed.set()
+
+        with lock:
+            events.clear()
+        target.put(value, callback=on_complete, use_complete=True)
+        assert completed.wait(10), f"put {i}: no completion"
+        with lock:
+            before = events[: events.index(("PUT-COMPLETE", None))]
+        last = {name: [v for n, v in before if n == name][-1:] for name in expected}
+        if any(last[name] != [pytest.approx(v, abs=1e-9)] for name, v in expected.items()):
+            out_of_order.append((i, before[-3:]))
+    for pv in (*monitors, target):
+        pv.disconnect()
+    return out_of_order
 
 
 class Beamline(LocalBeamline):

@@ -10,7 +10,8 @@ server's, then each circuit's, where the circuit's task may batch it for up
 to ``CAPROTO_SERVER_MAX_LATENCY_SEC``), so the completion overtook them on
 every move (pyepics saw ``RBV=2.994 | PUT-COMPLETE | RBV=3.0, DMOV=1``).
 
-Here a circuit holds back a put completion until everything posted before it
+Here a circuit holds back a put completion (or a refusal: an
+``ErrorResponse``) until everything posted before it
 has gone out on that circuit: until the server's queue has handed on every
 update that was in it, and then the circuit's own task has sent every update
 that was in the circuit's queue. Each of the two steps waits at most
@@ -109,7 +110,9 @@ def _counting_get(get: Callable[..., Any]) -> Callable[..., Any]:
     return get_counted
 
 
-def _ordered_send(send: Callable[..., Any], update: type, completion: type) -> Callable[..., Any]:
+def _ordered_send(
+    send: Callable[..., Any], update: type, completion: tuple[type, ...]
+) -> Callable[..., Any]:
     async def send_ordered(self: Any, *commands: Any) -> Any:
         if commands and all(isinstance(c, update) for c in commands):
             # The subscription task's batch: all it has taken so far goes out with it.
@@ -148,6 +151,7 @@ def apply() -> None:
     if not hasattr(VirtualCircuit.get_from_sub_queue, "__wrapped__"):
         VirtualCircuit.get_from_sub_queue = _counting_get(VirtualCircuit.get_from_sub_queue)
     if not hasattr(VirtualCircuit.send, "__wrapped__"):
+        # A refused put completes with an ErrorResponse: after its Status_RBV, too.
         VirtualCircuit.send = _ordered_send(
-            VirtualCircuit.send, ca.EventAddResponse, ca.WriteNotifyResponse
+            VirtualCircuit.send, ca.EventAddResponse, (ca.WriteNotifyResponse, ca.ErrorResponse)
         )

@@ -16,7 +16,14 @@ from chartioc.iocs.chart.render.style import (
     TRACE_COLOURS,
 )
 
-from conftest import Beamline, caget_value, count_colour, run_tool, wait_until
+from conftest import (
+    Beamline,
+    caget_value,
+    count_colour,
+    monitors_before_completions,
+    run_tool,
+    wait_until,
+)
 
 
 @pytest.fixture(scope="module")
@@ -292,3 +299,18 @@ def test_motor_ioc_restart_shows_disconnected_then_resumes(beamline):
     # Under load the banner-free frame may come a few frames later: bounded waits.
     assert wait_until(lambda: count_colour(bl.frame(), DISCONNECTED_COLOUR, tol=30) == 0, 5)
     assert wait_until(lambda: bl.get("Status_RBV").startswith("OK"), 5), bl.get("Status_RBV")
+
+
+def test_a_setting_put_completes_after_its_readbacks(beamline):
+    """A put-callback on a setting completes after the monitors it caused (as a record's)."""
+    bl = beamline
+    total, window = f"{bl.chart}InputsTotal_RBV", f"{bl.chart}Window"
+    source, old_window = f"{bl.prefix}motor.VAL", bl.get("Window")
+    puts = [(source, {total: 3}), ("", {total: 2})] * 5
+    assert monitors_before_completions([total], f"{bl.chart}Y3", puts) == []
+    puts = [(w, {window: w}) for w in (20.0, 30.0, 40.0, 50.0)]
+    assert monitors_before_completions([window], window, puts) == []
+    status = f"{bl.chart}Status_RBV"
+    refused = [(100000, {status: "width 100000 outside 64..2048"})]
+    assert monitors_before_completions([status], f"{bl.chart}Width", refused) == []
+    bl.put("Window", old_window)

@@ -13,7 +13,7 @@ import pytest
 
 from chartioc.client.localca import IocProcess
 
-from conftest import SPARE_PORT, caget_value, run_tool, unique_prefix
+from conftest import SPARE_PORT, caget_value, monitors_before_completions, run_tool, unique_prefix
 
 
 @pytest.fixture
@@ -45,45 +45,28 @@ def test_pyepics_tweak_forward_moves_by_twv(pyepics_motor, motor):
 
 def test_pyepics_sees_the_final_rbv_and_dmov_before_every_put_completion(motor):
     """The motor record's order: a move's last monitors, then its put-callback (100 moves)."""
-    import threading
-
     run_tool("caput", "-c", f"{motor}.ACCL", "0.01")
-    events: list[tuple[str, float]] = []
-    lock = threading.Lock()
+    rbv, dmov = f"{motor}.RBV", f"{motor}.DMOV"
+    puts = [(t, {rbv: t, dmov: 1}) for t in [0.05, 0.0] * 50]
+    wrong = monitors_before_completions([rbv, dmov], f"{motor}.VAL", puts)
+    assert wrong == [], f"{len(wrong)} of 100: {wrong[:3]}"
 
-    def on_monitor(pvname=None, value=None, **kw):
-        with lock:
-            events.append((pvname.rsplit(".", 1)[1], value))
 
-    rbv = epics.PV(f"{motor}.RBV", callback=on_monitor, auto_monitor=True)
-    dmov = epics.PV(f"{motor}.DMOV", callback=on_monitor, auto_monitor=True)
-    val = epics.PV(f"{motor}.VAL")
-    for pv in (rbv, dmov, val):
-        assert pv.wait_for_connection(5)
-    time.sleep(0.3)
-    out_of_order = []
-    for i in range(100):
-        target = 0.05 if i % 2 == 0 else 0.0
-        completed = threading.Event()
-
-        def on_complete(completed=completed, **kw):
-            with lock:
-                events.append(("PUT-COMPLETE", 0.0))
-            completed.set()
-
-        with lock:
-            events.clear()
-        val.put(target, callback=on_complete, use_complete=True)
-        assert completed.wait(10), f"move {i}: no put completion"
-        with lock:
-            before = events[: events.index(("PUT-COMPLETE", 0.0))]
-        last_rbv = [v for f, v in before if f == "RBV"][-1:]
-        last_dmov = [v for f, v in before if f == "DMOV"][-1:]
-        if last_rbv != [pytest.approx(target, abs=1e-9)] or last_dmov != [1]:
-            out_of_order.append((i, before[-3:]))
-    for pv in (rbv, dmov, val):
-        pv.disconnect()
-    assert out_of_order == [], f"{len(out_of_order)} of 100: {out_of_order[:3]}"
+@pytest.mark.parametrize("field", ["TWF", "TWR", "HOMF"])
+def test_tweak_and_home_complete_after_rbv_dmov_movn_and_running(motor, field):
+    run_tool("caput", "-c", f"{motor}.ACCL", "0.01")
+    run_tool("caput", "-c", f"{motor}.TWV", "0.05")
+    run_tool("caput", "-c", "-w", "10", f"{motor}.VAL", "0.2")
+    watched = [f"{motor}.{f}" for f in ("RBV", "DMOV", "MOVN")] + [f"{motor}.running"]
+    rest = {watched[1]: 1, watched[2]: 0, watched[3]: 0}
+    step = {"TWF": 0.05, "TWR": -0.05, "HOMF": None}[field]
+    puts = []
+    position = 0.2
+    for _ in range(5):
+        position = 0.0 if step is None else position + step
+        puts.append((1, {watched[0]: position, **rest}))
+    wrong = monitors_before_completions(watched, f"{motor}.{field}", puts)
+    assert wrong == [], f"{len(wrong)} of 5: {wrong[:3]}"
 
 
 #: ophyd-async runs in a process of its own: aioca's channels outlive an event loop,
