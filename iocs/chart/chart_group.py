@@ -28,6 +28,7 @@ from chartioc.iocs.chart.engine import ChartConfig, ChartEngine, ConfigError, re
 from chartioc.iocs.chart.error_note import ErrorNote
 from chartioc.iocs.chart.fit_group import FitGroup
 from chartioc.iocs.chart.image_group import ImageGroup, to_mono
+from chartioc.iocs.chart.pva_group import PvaGroup
 from chartioc.iocs.chart.render_loop import Frame, FrameRequest, RenderLoop
 from chartioc.iocs.chart.render_workers import RenderPool
 from chartioc.iocs.chart.settings import source_name, with_slot
@@ -60,7 +61,9 @@ class ChartGroup(PVGroup):
     status, a char waveform): see :class:`StatusGroup`.
     Statistics (``Peak*``, ``Pairs*``, ``Axes*``): see :class:`StatsGroup`. The Gaussian
     fit (``Fit*_RBV``): see :class:`FitGroup`. Images: ``image1:`` RGB1 and ``image2:``
-    Mono (see :class:`ImageGroup`).
+    Mono (see :class:`ImageGroup`). The pvAccess image ``Pva1:Image`` (``--pva``) and its
+    ``Codec``, ``CodecQuality``, ``CompressedSize_RBV``, ``CompressionRatio_RBV``: see
+    :class:`PvaGroup`.
 
     ``Name_RBV``: the chart's name (its part of the prefix; in a one-chart IOC the last
     part of the IOC prefix).
@@ -88,6 +91,7 @@ class ChartGroup(PVGroup):
 
     counts = SubGroup(CountsGroup, prefix="")  # RenderTime_RBV, FramesRendered_RBV, Updates*
     status_pvs = SubGroup(StatusGroup, prefix="")  # Inputs*_RBV, Status_RBV, StatusMessage_RBV
+    pva = SubGroup(PvaGroup, prefix="")  # Codec, CodecQuality, Compress*_RBV; Pva1:Image
     name_rbv = pvproperty(
         value="",
         name="Name_RBV",
@@ -221,7 +225,8 @@ class ChartGroup(PVGroup):
         return FrameRequest(snap, cfg.width, cfg.height, mono=self.image2.wanted())
 
     async def _publish(self, frame: Frame) -> None:
-        await self.image1.publish(frame.rgb, timestamp=frame.timestamp)
+        uid = await self.image1.publish(frame.rgb, timestamp=frame.timestamp)
+        self.pva.publish(frame.rgb, uid, frame.timestamp)  # after CA; compressed in a thread
         if frame.mono is not None:
             await self.image2.publish(frame.mono, timestamp=frame.timestamp)
         else:

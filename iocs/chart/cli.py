@@ -135,6 +135,12 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[
         help="processes that draw the charts (default 0: a thread per chart in the IOC; "
         "they share one core, see docs/performance.md)",
     )
+    parser.add_argument(
+        "--pva",
+        action="store_true",
+        help="also serve every chart over pvAccess: the frame as an NTNDArray "
+        "{chart prefix}Pva1:Image (EPICS_PVAS_* set where; default: where CA listens)",
+    )
     add_access_argument(parser)
     args = parser.parse_args(argv)
     ioc_options, run_options = split_args(args)
@@ -143,6 +149,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[
     ioc_options["access"] = rules_from_args(parser, args)
     ioc_options["autosave"] = args.autosave
     ioc_options["render_workers"] = args.render_workers
+    ioc_options["pva_interfaces"] = list(run_options["interfaces"]) if args.pva else None
     if args.config is not None:
         given = [
             o

@@ -41,6 +41,7 @@ from chartioc.iocs.chart.autosave import ChartAutosave, restore_settings
 from chartioc.iocs.chart.chart_group import ChartGroup
 from chartioc.iocs.chart.cli import parse_args
 from chartioc.iocs.chart.engine import ChartConfig
+from chartioc.iocs.chart.pva_server import PvaServer
 from chartioc.iocs.chart.render_workers import RenderPool
 from chartioc.iocs.chart.saved_settings import Restored
 from chartioc.iocs.chart.status import MESSAGE_LENGTH
@@ -96,6 +97,7 @@ class ChartServer(PVGroup):
         *args: Any,
         restored: Restored | None = None,
         render_workers: int = 0,
+        pva_interfaces: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
         # before the charts are made: they share it; value events only (UpdatesReceived_RBV
@@ -106,6 +108,12 @@ class ChartServer(PVGroup):
         self.restored = restored
         if self.render_pool is not None:
             atexit.register(self.render_pool.close)  # shared memory freed, workers ended
+        self.pva: PvaServer | None = None
+        if pva_interfaces is not None:
+            self.pva = PvaServer(pva_interfaces)
+            for chart in self.charts:
+                cfg = chart.engine.config
+                chart.pva.attach(self.pva, f"{chart.prefix}Pva1:Image", cfg.width, cfg.height)
 
     @property
     def charts(self) -> list[ChartGroup]:
@@ -141,6 +149,9 @@ class ChartServer(PVGroup):
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGUSR1, self.log_channel_report)
+        if self.pva is not None:
+            self.pva.start()
+            atexit.register(self._stop_pva)
         if self.render_pool is not None:
             await loop.run_in_executor(None, self.render_pool.start)
             log.info(
@@ -148,6 +159,12 @@ class ChartServer(PVGroup):
                 len(self.render_pool.workers),
                 " ".join(map(str, self.render_pool.pids())),
             )
+
+    def _stop_pva(self) -> None:
+        if self.pva is not None:
+            self.pva.stop()
+        for chart in self.charts:
+            chart.pva.close()
 
 
 def single_chart_name(prefix: str) -> str:
@@ -204,6 +221,7 @@ def build(
     charts: Mapping[str, ChartConfig] | None = None,
     autosave: str | None = None,
     render_workers: int = 0,
+    pva_interfaces: Sequence[str] | None = None,
     **kwargs: Any,
 ) -> ChartServer:
     """The chart IOC from its command line: one chart (``config``) or many (``charts``).
@@ -211,7 +229,9 @@ def build(
     With ``autosave`` the file's settings are restored over the given ones
     first (see :func:`~chartioc.iocs.chart.autosave.restore_settings`).
     ``render_workers``: processes that draw the charts (0: a thread per chart in
-    the IOC; see :mod:`~chartioc.iocs.chart.render_workers`).
+    the IOC; see :mod:`~chartioc.iocs.chart.render_workers`). ``pva_interfaces``:
+    also serve every chart over pvAccess, by default on these interfaces
+    (:mod:`~chartioc.iocs.chart.pva_server`); None: CA only.
     """
     single = charts is None
     if charts is None:
@@ -227,7 +247,13 @@ def build(
         paused=restored.paused if restored is not None else None,
         autosave=autosave,
     )
-    return cls(prefix=prefix, restored=restored, render_workers=render_workers, **kwargs)
+    return cls(
+        prefix=prefix,
+        restored=restored,
+        render_workers=render_workers,
+        pva_interfaces=pva_interfaces,
+        **kwargs,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,136 @@
+"""A chart's frame over pvAccess (``{chart}Pva1:Image``), and the codec PVs that shape it.
+
+With ``--pva`` every frame the chart publishes on CA is also posted as an
+``NTNDArray`` (:mod:`~chartioc.iocs.chart.pva_image`), compressed with the
+chart's ``Codec``. Compression runs in a thread of the chart's own, never on
+the event loop, after the CA frame is out: while one frame is being
+compressed, only the newest frame that comes meanwhile waits (older ones are
+skipped on pvAccess, never on CA); the ids a pvAccess viewer sees are CA's.
+
+CA PVs (under the chart's prefix; without ``--pva`` they exist and say 0):
+
+``Codec``                 enum: none, lz4, blosc, jpeg (default none)
+``CodecQuality``          JPEG quality 1..100 (default 90)
+``CompressedSize_RBV``    bytes of the newest frame sent over pvAccess
+``CompressionRatio_RBV``  its raw size over its sent size
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+from caproto import ChannelType
+from caproto.server import PVGroup, pvproperty
+
+from chartioc.iocs.chart.codecs import CODECS, Encoded, encode
+
+__all__ = ["PvaGroup"]
+
+log = logging.getLogger(__name__)
+
+
+class PvaGroup(PVGroup):
+    """The codec settings and readbacks of one chart, and its pvAccess image."""
+
+    codec = pvproperty(
+        value="none",
+        name="Codec",
+        dtype=ChannelType.ENUM,
+        enum_strings=CODECS,
+        doc="pvAccess image codec: none, lz4, blosc, jpeg",
+    )
+    codec_quality = pvproperty(
+        value=90,
+        name="CodecQuality",
+        dtype=ChannelType.LONG,
+        lower_ctrl_limit=1,
+        upper_ctrl_limit=100,
+        doc="JPEG quality, 1..100",
+    )
+    compressed_size = pvproperty(
+        value=0,
+        name="CompressedSize_RBV",
+        dtype=ChannelType.LONG,
+        read_only=True,
+        units="B",
+        doc="Bytes of the newest pvAccess frame",
+    )
+    compression_ratio = pvproperty(
+        value=0.0,
+        name="CompressionRatio_RBV",
+        read_only=True,
+        precision=1,
+        doc="Raw size over sent size of the newest pvAccess frame",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.image: Any = None  # the p4p SharedPV, once attach() made it
+        self._executor: ThreadPoolExecutor | None = None
+        self._busy = False
+        self._drainer: asyncio.Future[None] | None = None
+        self._pending: tuple[np.ndarray, int, float] | None = None
+
+    @codec_quality.putter  # type: ignore[no-redef]
+    async def codec_quality(self, instance: Any, value: int) -> int:
+        """Refuse a quality outside 1..100 (caproto would store it)."""
+        if not 1 <= int(value) <= 100:
+            raise ValueError(f"quality {value} outside 1..100")
+        return int(value)
+
+    def attach(self, server: Any, name: str, width: int, height: int) -> None:
+        """Serve the image as ``name`` on ``server`` (a :class:`PvaServer`)."""
+        from p4p.server.raw import SharedPV
+
+        from chartioc.iocs.chart.pva_image import empty_frame
+
+        self.image = SharedPV(initial=empty_frame(width, height))
+        server.add(name, self.image)
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="pva-codec")
+
+    def publish(self, frame: np.ndarray, unique_id: int, timestamp: float) -> None:
+        """Post ``frame`` (after its CA publication) once it is compressed; never waits."""
+        if self.image is None:
+            return
+        self._pending = (frame, unique_id, timestamp)
+        if not self._busy:
+            self._busy = True
+            self._drainer = asyncio.ensure_future(self._drain())
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._pending is not None:
+                frame, unique_id, timestamp = self._pending
+                self._pending = None
+                codec, quality = str(self.codec.value), int(self.codec_quality.value)
+                try:
+                    sent = await loop.run_in_executor(
+                        self._executor, self._post, frame, codec, quality, unique_id, timestamp
+                    )
+                except Exception as ex:  # a frame lost on pvAccess only: one line
+                    log.warning("pvAccess frame %d not sent: %s", unique_id, ex)
+                    continue
+                await self.compressed_size.write(sent.compressed)
+                await self.compression_ratio.write(round(sent.ratio, 2))
+        finally:
+            self._busy = False
+
+    def _post(
+        self, frame: np.ndarray, codec: str, quality: int, unique_id: int, timestamp: float
+    ) -> Encoded:
+        """In the codec thread: compress ``frame`` and post it."""
+        from chartioc.iocs.chart.pva_image import frame_value
+
+        sent = encode(frame, codec, quality)
+        self.image.post(frame_value(sent, frame.shape, unique_id, timestamp))
+        return sent
+
+    def close(self) -> None:
+        """End the codec thread (at IOC exit)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
