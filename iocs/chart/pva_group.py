@@ -75,7 +75,7 @@ class PvaGroup(PVGroup):
         self._drainer: asyncio.Future[None] | None = None
         self._pending: tuple[np.ndarray, int, float] | None = None
 
-    @codec_quality.putter  # type: ignore[no-redef]
+    @codec_quality.putter
     async def codec_quality(self, instance: Any, value: int) -> int:
         """Refuse a quality outside 1..100 (caproto would store it)."""
         if not 1 <= int(value) <= 100:

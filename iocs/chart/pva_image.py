@@ -46,6 +46,7 @@ def frame_value(
     encoded: Encoded, shape: tuple[int, ...], unique_id: int, timestamp: float
 ) -> Value:
     """The NTNDArray of one frame of ``shape`` ((H, W, 3) or (H, W)) sent as ``encoded``."""
+    sizes: tuple[int, ...]
     if len(shape) == 3:
         height, width, colours = shape
         sizes, mode = (colours, width, height), COLOR_MODE_RGB1
