@@ -150,6 +150,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[
     ioc_options["autosave"] = args.autosave
     ioc_options["render_workers"] = args.render_workers
     ioc_options["pva_interfaces"] = list(run_options["interfaces"]) if args.pva else None
+    ioc_options["pva_access"] = ioc_options["access"] if args.pva else None
     if args.config is not None:
         given = [
             o

@@ -41,10 +41,12 @@ from chartioc.iocs.chart.autosave import ChartAutosave, restore_settings
 from chartioc.iocs.chart.chart_group import ChartGroup
 from chartioc.iocs.chart.cli import parse_args
 from chartioc.iocs.chart.engine import ChartConfig
+from chartioc.iocs.chart.pva_mirror import PvaMirror
 from chartioc.iocs.chart.pva_server import PvaServer
 from chartioc.iocs.chart.render_workers import RenderPool
 from chartioc.iocs.chart.saved_settings import Restored
 from chartioc.iocs.chart.status import MESSAGE_LENGTH
+from chartioc.iocs.common.access import AccessRules
 from chartioc.iocs.common.serve import run_ioc
 
 __all__ = ["ChartServer", "build", "chart_ioc", "main", "parse_args", "single_chart_name"]
@@ -98,6 +100,7 @@ class ChartServer(PVGroup):
         restored: Restored | None = None,
         render_workers: int = 0,
         pva_interfaces: Sequence[str] | None = None,
+        pva_access: AccessRules | None = None,
         **kwargs: Any,
     ) -> None:
         # before the charts are made: they share it; value events only (UpdatesReceived_RBV
@@ -109,11 +112,13 @@ class ChartServer(PVGroup):
         if self.render_pool is not None:
             atexit.register(self.render_pool.close)  # shared memory freed, workers ended
         self.pva: PvaServer | None = None
+        self.pva_mirror: PvaMirror | None = None
         if pva_interfaces is not None:
             self.pva = PvaServer(pva_interfaces)
             for chart in self.charts:
                 cfg = chart.engine.config
                 chart.pva.attach(self.pva, f"{chart.prefix}Pva1:Image", cfg.width, cfg.height)
+            self.pva_mirror = PvaMirror(self.pvdb, pva_access)  # every other PV, same name
 
     @property
     def charts(self) -> list[ChartGroup]:
@@ -149,7 +154,8 @@ class ChartServer(PVGroup):
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGUSR1, self.log_channel_report)
-        if self.pva is not None:
+        if self.pva is not None and self.pva_mirror is not None:
+            self.pva_mirror.serve(self.pva)
             self.pva.start()
             atexit.register(self._stop_pva)
         if self.render_pool is not None:
@@ -222,6 +228,7 @@ def build(
     autosave: str | None = None,
     render_workers: int = 0,
     pva_interfaces: Sequence[str] | None = None,
+    pva_access: AccessRules | None = None,
     **kwargs: Any,
 ) -> ChartServer:
     """The chart IOC from its command line: one chart (``config``) or many (``charts``).
@@ -231,7 +238,8 @@ def build(
     ``render_workers``: processes that draw the charts (0: a thread per chart in
     the IOC; see :mod:`~chartioc.iocs.chart.render_workers`). ``pva_interfaces``:
     also serve every chart over pvAccess, by default on these interfaces
-    (:mod:`~chartioc.iocs.chart.pva_server`); None: CA only.
+    (:mod:`~chartioc.iocs.chart.pva_server`); None: CA only. ``pva_access``: the
+    access rules pvAccess puts are checked with (:mod:`~chartioc.iocs.chart.pva_mirror`).
     """
     single = charts is None
     if charts is None:
@@ -252,6 +260,7 @@ def build(
         restored=restored,
         render_workers=render_workers,
         pva_interfaces=pva_interfaces,
+        pva_access=pva_access,
         **kwargs,
     )
 

@@ -34,15 +34,35 @@ PVA_CLIENT = {
 WIDTH, HEIGHT = 320, 240
 
 
+#: ColorLow may be written by user ``operator`` only (nobody here); everything else by all
+RULES = """
+write  *ColorLow  *  operator
+read   *ColorLow  *  *
+write  *          *  *
+"""
+
+
 @pytest.fixture(scope="module")
-def chart(motor_ioc, ioc_log_dir):
+def chart(motor_ioc, ioc_log_dir, tmp_path_factory):
     """A one-chart IOC with --pva, a strip of one motor; yields its prefix."""
     motor = f"{motor_ioc.prefix}m11"
     prefix = unique_prefix("P")
     size = ["--width", str(WIDTH), "--height", str(HEIGHT)]
+    rules = tmp_path_factory.mktemp("pva") / "rules"
+    rules.write_text(RULES)
     ioc = IocProcess(
         "chartioc.iocs.chart.ioc",
-        ["--prefix", prefix, f"{motor}.RBV", *size, "--max-rate", "20", "--pva"],
+        [
+            "--prefix",
+            prefix,
+            f"{motor}.RBV",
+            *size,
+            "--max-rate",
+            "20",
+            "--pva",
+            "--access",
+            str(rules),
+        ],  # fmt: skip
         port=CHART_PORT,
         ready_pv=f"{prefix}Charts_RBV",
         env={"EPICS_PVAS_SERVER_PORT": str(PVA_TCP), "EPICS_PVAS_BROADCAST_PORT": str(PVA_UDP)},
@@ -214,3 +234,56 @@ def test_ophyd_async_reads_the_frame_as_an_ndarray(chart):
     got = json.loads(proc.stdout.splitlines()[-1])
     assert got["shape"] == [HEIGHT, WIDTH, 3]
     assert got["sum"] == int(reference.astype(np.int64).sum())
+
+
+def test_every_setting_and_readback_is_there_over_pva_too(chart, pva):
+    _, prefix = chart
+    got = pva_tool("pvget", f"{prefix}Width", f"{prefix}Kind", f"{prefix}Status_RBV")
+    assert got.returncode == 0, got.stderr
+    assert f"{WIDTH}" in got.stdout and "strip" in got.stdout and "OK" in got.stdout
+    window = pva.get(f"{prefix}Window")
+    assert window.value == float(caget_value(f"{prefix}Window"))
+    assert window.display.units == "s"
+    kind = pva.get(f"{prefix}Kind")
+    assert list(kind.value.choices) == ["strip", "xy", "map", "grid"]
+    uid = pva.get(f"{prefix}image1:UniqueId_RBV")
+    assert abs(uid.value - int(caget_value(f"{prefix}image1:UniqueId_RBV"))) <= 1
+
+
+def test_a_pva_put_is_a_ca_put(chart, pva):
+    _, prefix = chart
+    old = float(caget_value(f"{prefix}Window"))
+    pva.put(f"{prefix}Window", 30.0)
+    assert float(caget_value(f"{prefix}Window")) == 30.0
+    assert pva.get(f"{prefix}Window").value == 30.0
+    pva.put(f"{prefix}Window", old)
+
+
+@pytest.mark.parametrize(
+    ("setting", "pva_value", "ca_value"),
+    [("Width", 100000, "100000"), ("Window", float("nan"), "nan"), ("Kind", 99, "99")],
+)
+def test_a_bad_pva_put_is_refused_with_the_ca_reason(chart, pva, setting, pva_value, ca_value):
+    from p4p.client.thread import RemoteError
+
+    _, prefix = chart
+    before = caget_value(f"{prefix}{setting}")
+    ca = run_tool("caput", f"{prefix}{setting}", ca_value)  # libca prints the reason
+    value = {"value.index": pva_value} if setting == "Kind" else pva_value
+    with pytest.raises(RemoteError) as refused:
+        pva.put(f"{prefix}{setting}", value)
+    reason = str(refused.value)
+    assert reason and reason in ca.stderr, (reason, ca.stderr)
+    assert caget_value(f"{prefix}{setting}") == before
+    assert caget_value(f"{prefix}Status_RBV").startswith(reason[:20])
+
+
+def test_the_access_rules_hold_over_pva(chart, pva):
+    from p4p.client.thread import RemoteError
+
+    _, prefix = chart
+    assert run_tool("caput", f"{prefix}ColorLow", "3").returncode != 0  # CA: read only
+    with pytest.raises(RemoteError, match="Write access denied"):
+        pva.put(f"{prefix}ColorLow", 3.0)
+    assert caget_value(f"{prefix}ColorLow") == "0"
+    pva.put(f"{prefix}ColorHigh", 0.0)  # the others: writable by anyone
