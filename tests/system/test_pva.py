@@ -62,7 +62,7 @@ def chart(motor_ioc, ioc_log_dir, tmp_path_factory):
             "--pva",
             "--access",
             str(rules),
-        ],  # fmt: skip
+        ],
         port=CHART_PORT,
         ready_pv=f"{prefix}Charts_RBV",
         env={"EPICS_PVAS_SERVER_PORT": str(PVA_TCP), "EPICS_PVAS_BROADCAST_PORT": str(PVA_UDP)},
