@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) bench/frame_sizes.py
 	$(PY) bench/bluesky_scan.py
 	$(PY) bench/motor_rate.py
+	$(PY) bench/pva.py
 	$(PY) bench/report.py
 
 # 10 minutes of drawing at 10 frames/s, then 10 minutes of client churn: RSS, file

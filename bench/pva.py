@@ -7,8 +7,10 @@ The chart IOC runs with ``--pva``; the motor moves back and forth (RBV at
   process) over CA (pyepics, ``image1:ArrayData``) and over pvAccess (p4p,
   ``Pva1:Image``) with codec none and lz4, one set-up after the other in one
   run: frames each viewer got, ids missing, the chart IOC's CPU per frame
-  drawn, the viewers' CPU per frame, latency from the RBV update (the
-  frame's time stamp) to the viewer, p50/p99.
+  drawn, the viewers' CPU per frame (receiving, and decoding for PVA).
+* **latency**: at ``MaxRate`` 30 (every RBV update drawn at once), one CA and
+  one pvAccess viewer of the same frames at the same time, codec none and
+  lz4: from the RBV update (the frame's time stamp) to the viewer, p50/p99.
 * **codecs**: the strip, xy, map and grid charts drawn by the live IOC; each
   frame (from CA) compressed in this process with every codec: bytes, ratio
   and CPU per frame (median of 20).
@@ -61,10 +63,8 @@ def caput(pv: str, value: object) -> None:
         raise RuntimeError(f"caput {pv} {value!r} failed")
 
 
-def viewers(bl, proto: str, n: int, seconds: float) -> dict:
-    """``n`` viewers over ``proto`` for ``seconds``: their frames and the IOC's CPU."""
-    import epics
-
+def start_viewers(bl, protos: Sequence[str], seconds: float) -> list[subprocess.Popen]:
+    """One bench/image_client.py per entry of ``protos``, each connected when this returns."""
     procs = [
         subprocess.Popen(
             [sys.executable, str(HERE / "image_client.py"), proto, bl.chart, str(seconds)],
@@ -72,12 +72,27 @@ def viewers(bl, proto: str, n: int, seconds: float) -> dict:
             text=True,
             env=dict(os.environ),
         )
-        for _ in range(n)
+        for proto in protos
     ]
     for proc in procs:
         assert proc.stdout is not None
         if proc.stdout.readline().strip() != "ready":
             raise RuntimeError("a viewer did not connect")
+    return procs
+
+
+def results(procs: list[subprocess.Popen], seconds: float) -> list[dict]:
+    """Each viewer's JSON line, once it ended."""
+    return [
+        json.loads(p.communicate(timeout=seconds + 30)[0].strip().splitlines()[-1]) for p in procs
+    ]
+
+
+def viewers(bl, proto: str, n: int, seconds: float) -> dict:
+    """``n`` viewers over ``proto`` for ``seconds``: their frames and the IOC's CPU."""
+    import epics
+
+    procs = start_viewers(bl, [proto] * n, seconds)
     frames_pv = f"{bl.chart}FramesRendered_RBV"
     f0, c0, t0 = (
         epics.caget(frames_pv, use_monitor=False),
@@ -106,8 +121,24 @@ def viewers(bl, proto: str, n: int, seconds: float) -> dict:
         "viewer_cpu_per_frame_ms": statistics.median(
             r["cpu_s"] / r["frames"] * 1e3 for r in rows if r["frames"]
         ),
-        "latency_p50_ms": statistics.median(r["latency_p50_ms"] for r in rows),
-        "latency_p99_ms": max(r["latency_p99_ms"] for r in rows),
+    }
+
+
+def latency(bl, codec: str, seconds: float) -> dict:
+    """One CA and one pvAccess viewer of the same frames at once: latency side by side.
+
+    ``MaxRate`` 30 with the 20 Hz source: every RBV update is drawn at once, so the
+    latency is the frame path's, not the wait for the next frame slot.
+    """
+    caput(f"{bl.chart}Codec", codec)
+    ca_row, pva_row = results(start_viewers(bl, ["ca", "pva"], seconds), seconds)
+    return {
+        "codec": codec,
+        "ca_p50_ms": ca_row["latency_p50_ms"],
+        "ca_p99_ms": ca_row["latency_p99_ms"],
+        "pva_p50_ms": pva_row["latency_p50_ms"],
+        "pva_p99_ms": pva_row["latency_p99_ms"],
+        "frames": (ca_row["frames"], pva_row["frames"]),
     }
 
 
@@ -176,12 +207,24 @@ def main(argv: Sequence[str] | None = None) -> None:
                     f"{n:2d} {proto} ({codec:4s}) viewers: server {row['server_fps']:.1f} frames/s,"
                     f" each {row['fps_each_min']:.1f}-{row['fps_each_max']:.1f}, missing "
                     f"{row['missing_total']}, server CPU/frame {row['server_cpu_per_frame_ms']:.2f}"
-                    f" ms, viewer CPU/frame {row['viewer_cpu_per_frame_ms']:.2f} ms, latency p50 "
-                    f"{row['latency_p50_ms']:.1f} p99 {row['latency_p99_ms']:.1f} ms"
+                    f" ms, viewer CPU/frame {row['viewer_cpu_per_frame_ms']:.2f} ms"
                 )
+        caput(f"{bl.chart}MaxRate", 30)
+        lat = []
+        for codec in ("none", "lz4"):
+            lat.append(latency(bl, codec, args.seconds))
+            r = lat[-1]
+            print(
+                f"latency, codec {codec}: CA p50 {r['ca_p50_ms']:.1f} p99 {r['ca_p99_ms']:.1f}"
+                f" ms; PVA p50 {r['pva_p50_ms']:.1f} p99 {r['pva_p99_ms']:.1f} ms; frames"
+                f" {r['frames']}"
+            )
+        caput(f"{bl.chart}MaxRate", 10)
         caput(f"{bl.chart}Codec", "none")
         codecs = codec_costs(bl, args.settle)
-    write_result("pva", {"seconds": args.seconds, "viewers": rows, "codecs": codecs})
+    write_result(
+        "pva", {"seconds": args.seconds, "viewers": rows, "latency": lat, "codecs": codecs}
+    )
 
 
 if __name__ == "__main__":

@@ -74,7 +74,8 @@ def encode(frame: np.ndarray, codec: str, quality: int = 90) -> Encoded:
         if not 1 <= quality <= 100:
             raise ValueError(f"jpeg quality {quality} outside 1..100")
         out = io.BytesIO()
-        Image.fromarray(raw).save(out, format="JPEG", quality=int(quality))
+        # optimized Huffman tables: about a tenth smaller for half a millisecond more
+        Image.fromarray(raw).save(out, format="JPEG", quality=int(quality), optimize=True)
         packed = out.getvalue()
     else:
         raise ValueError(f"codec {codec!r} is not one of {', '.join(CODECS)}")
