@@ -62,6 +62,13 @@ print(json.dumps(done), flush=True)
 """
 
 
+def rss_at(samples: Sequence[dict], minute: float) -> float:
+    """Mean RSS (MiB) of the samples within half a minute of ``minute``: one sample
+    swings by a few frames (10 MiB) with the frames in flight."""
+    near = [s["rss_mib"] for s in samples if abs(s["minute"] - minute) <= 0.5]
+    return sum(near) / len(near)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -99,8 +106,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         totals = [json.loads(w.communicate()[0].strip().splitlines()[-1]) for w in workers]
         time.sleep(15.0)  # the IOC closes what the clients left
         end = sample(pid)
-    at2 = min(samples, key=lambda s: abs(s["minute"] - 2.0))["rss_mib"]
-    last = samples[-1]["rss_mib"]
+    at2, last = rss_at(samples, 2.0), rss_at(samples, samples[-1]["minute"] - 0.5)
     result = {
         "minutes": args.minutes,
         "clients": args.clients,
