@@ -50,6 +50,20 @@ SCALARS = ["image1:UniqueId_RBV", "FramesRendered_RBV", "Status_RBV", "InputsCon
 TIMEOUT = 20.0
 totals = {"cycles": 0, "failures": 0, "updates": 0, "image_bytes": 0, "errors": []}
 
+def state(ctx, subs):
+    # where a client that got no first update is stuck: its circuit, channels, subscriptions
+    out = []
+    for sub, _cb in subs:
+        pv, cm = sub.pv, sub.pv.circuit_manager
+        circuit = "none" if cm is None else (
+            f"transport={cm.transport is not None} ready={cm._ready.is_set()} "
+            f"dead={cm.dead.is_set()} sub_known={sub.subscriptionid in cm.subscriptions}"
+        )
+        out.append(f"{pv.name.rsplit(':', 1)[-1]}: connected={pv.connected} {circuit} "
+                   f"sid={sub.subscriptionid} react={sub.needs_reactivation}")
+    queued = sum(len(v) for v in ctx.subscriptions_to_activate.values())
+    return "; ".join(out) + f"; queued={queued}"
+
 async def client(index, deadline):
     names = [prefix + s for s in SCALARS]
     if index % 5 == 0:
@@ -79,14 +93,14 @@ async def client(index, deadline):
                 await asyncio.wait_for(asyncio.gather(*(e.wait() for e in first.values())), TIMEOUT)
             except asyncio.TimeoutError:
                 missing = [n[len(prefix):] for n, e in first.items() if not e.is_set()]
-                stage = f"first update of {' '.join(missing)}"
+                stage = f"first update of {' '.join(missing)} [{state(ctx, subs)}]"
                 raise
             await asyncio.sleep(random.uniform(1.0, 3.0))  # monitoring
             totals["cycles"] += 1
         except Exception as ex:
             totals["failures"] += 1
             took = time.monotonic() - started
-            totals["errors"].append(f"{stage} after {took:.1f} s: {ex!r}"[:200])
+            totals["errors"].append(f"{stage} after {took:.1f} s: {ex!r}"[:2000])
         finally:
             await ctx.disconnect()
 
