@@ -114,20 +114,37 @@ def keep_moving(motor_pv: str, low: float = -5.0, high: float = 5.0) -> Iterator
         thread.join(timeout=30)
 
 
-def start_subscribers(plugins: Sequence[str], seconds: float) -> list[subprocess.Popen]:
-    """One bench/subscriber.py per image plugin prefix (repeat one for several viewers of
-    it), each connected when this returns; read each one's JSON line when it ends."""
+def start_ready(commands: Sequence[Sequence[str]]) -> list[subprocess.Popen]:
+    """Start each command (a bench client) and wait until each printed ``ready``; read
+    each one's last line (JSON) when it ends, with :func:`last_json`."""
     procs = [
-        subprocess.Popen(
-            [sys.executable, str(HERE / "subscriber.py"), plugin, str(seconds)],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        for plugin in plugins
+        subprocess.Popen(list(cmd), stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+        for cmd in commands
     ]
     for proc in procs:
         assert proc.stdout is not None
         if proc.stdout.readline().strip() != "ready":
-            raise RuntimeError("a subscriber did not connect")
+            raise RuntimeError(f"a client did not connect: {' '.join(proc.args)}")
     return procs
+
+
+def last_json(procs: Sequence[subprocess.Popen], timeout: float) -> list[dict]:
+    """The JSON line each of ``procs`` printed last, once it ended."""
+    return [json.loads(p.communicate(timeout=timeout)[0].strip().splitlines()[-1]) for p in procs]
+
+
+def start_subscribers(plugins: Sequence[str], seconds: float) -> list[subprocess.Popen]:
+    """One bench/subscriber.py per image plugin prefix (repeat one for several viewers of
+    it), each connected when this returns; read each one's JSON line when it ends."""
+    script = str(HERE / "subscriber.py")
+    return start_ready([[sys.executable, script, plugin, str(seconds)] for plugin in plugins])
+
+
+def frames_and_cpu(bl: LocalBeamline) -> tuple[int, float, float]:
+    """The chart's ``FramesRendered_RBV``, the chart IOC's CPU seconds and the time, now."""
+    import epics
+
+    from chartioc.client.procstats import cpu_seconds
+
+    frames = epics.caget(f"{bl.chart}FramesRendered_RBV", use_monitor=False)
+    return int(frames), cpu_seconds(bl.chart_ioc.pid), time.time()

@@ -19,36 +19,20 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Sequence
 
-from common import beamline, keep_moving, start_subscribers, write_result
-
-from chartioc.client.procstats import cpu_seconds
+from common import beamline, frames_and_cpu, keep_moving, last_json, start_subscribers, write_result
 
 
 def run_count(bl, n: int, seconds: float) -> dict:
     """Measure with ``n`` subscribers for ``seconds``."""
-    import epics
 
     procs = start_subscribers([f"{bl.chart}image1:"] * n, seconds)
-    frames_pv = f"{bl.chart}FramesRendered_RBV"
-    f0, c0, t0 = (
-        epics.caget(frames_pv, use_monitor=False),
-        cpu_seconds(bl.chart_ioc.pid),
-        time.time(),
-    )
+    f0, c0, t0 = frames_and_cpu(bl)
     time.sleep(seconds - 1.0)
-    f1, c1, t1 = (
-        epics.caget(frames_pv, use_monitor=False),
-        cpu_seconds(bl.chart_ioc.pid),
-        time.time(),
-    )
-    results = []
-    for proc in procs:
-        out, _ = proc.communicate(timeout=seconds + 30)
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    f1, c1, t1 = frames_and_cpu(bl)
+    results = last_json(procs, seconds + 30)
     frames = f1 - f0
     cpu_per_frame_ms = (c1 - c0) / frames * 1e3 if frames else float("nan")
     return {

@@ -23,7 +23,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -33,10 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from common import beamline, keep_moving, write_result
+from common import beamline, frames_and_cpu, keep_moving, last_json, start_ready, write_result
 
 from chartioc.client.localca import free_ports
-from chartioc.client.procstats import cpu_seconds
 from chartioc.iocs.chart.codecs import CODECS, encode
 
 HERE = Path(__file__).resolve().parent
@@ -65,49 +63,19 @@ def caput(pv: str, value: object) -> None:
 
 def start_viewers(bl, protos: Sequence[str], seconds: float) -> list[subprocess.Popen]:
     """One bench/image_client.py per entry of ``protos``, each connected when this returns."""
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(HERE / "image_client.py"), proto, bl.chart, str(seconds)],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        for proto in protos
-    ]
-    for proc in procs:
-        assert proc.stdout is not None
-        if proc.stdout.readline().strip() != "ready":
-            raise RuntimeError("a viewer did not connect")
-    return procs
-
-
-def results(procs: list[subprocess.Popen], seconds: float) -> list[dict]:
-    """Each viewer's JSON line, once it ended."""
-    return [
-        json.loads(p.communicate(timeout=seconds + 30)[0].strip().splitlines()[-1]) for p in procs
-    ]
+    script = str(HERE / "image_client.py")
+    return start_ready(
+        [[sys.executable, script, proto, bl.chart, str(seconds)] for proto in protos]
+    )
 
 
 def viewers(bl, proto: str, n: int, seconds: float) -> dict:
     """``n`` viewers over ``proto`` for ``seconds``: their frames and the IOC's CPU."""
-    import epics
-
     procs = start_viewers(bl, [proto] * n, seconds)
-    frames_pv = f"{bl.chart}FramesRendered_RBV"
-    f0, c0, t0 = (
-        epics.caget(frames_pv, use_monitor=False),
-        cpu_seconds(bl.chart_ioc.pid),
-        time.time(),
-    )
+    f0, c0, t0 = frames_and_cpu(bl)
     time.sleep(seconds - 1.0)
-    f1, c1, t1 = (
-        epics.caget(frames_pv, use_monitor=False),
-        cpu_seconds(bl.chart_ioc.pid),
-        time.time(),
-    )
-    rows = [
-        json.loads(p.communicate(timeout=seconds + 30)[0].strip().splitlines()[-1]) for p in procs
-    ]
+    f1, c1, t1 = frames_and_cpu(bl)
+    rows = last_json(procs, seconds + 30)
     frames = f1 - f0
     got = [r["frames"] for r in rows]
     return {
@@ -131,7 +99,7 @@ def latency(bl, codec: str, seconds: float) -> dict:
     latency is the frame path's, not the wait for the next frame slot.
     """
     caput(f"{bl.chart}Codec", codec)
-    ca_row, pva_row = results(start_viewers(bl, ["ca", "pva"], seconds), seconds)
+    ca_row, pva_row = last_json(start_viewers(bl, ["ca", "pva"], seconds), seconds + 30)
     return {
         "codec": codec,
         "ca_p50_ms": ca_row["latency_p50_ms"],
