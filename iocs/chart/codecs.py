@@ -12,8 +12,9 @@ such as Phoebus decode, each done by its maintained library:
 ``jpeg``   a JPEG file (pillow) of the RGB or mono frame at ``quality`` 1..100
 
 What a viewer needs to decode is in the NTNDArray: ``codec.name`` (empty for
-none), ``codec.parameters`` (the uncompressed data type, ADCore's
-``NDDataType_t``: 1 for UInt8), ``compressedSize`` and ``uncompressedSize``.
+none), ``codec.parameters`` (the uncompressed data type as a pvData
+``ScalarType``, an int32: 5, ``pvUByte``, as ADCore's ``ntndArrayConverter``
+reads it), ``compressedSize`` and ``uncompressedSize``.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CODECS", "ND_UINT8", "Encoded", "decode", "encode"]
+__all__ = ["CODECS", "PV_UBYTE", "Encoded", "decode", "encode"]
 
 #: The codec choices, in the order of the ``Codec`` enum PV.
 CODECS = ("none", "lz4", "blosc", "jpeg")
-#: ADCore's ``NDDataType_t`` of uint8 frames: what ``codec.parameters`` holds.
-ND_UINT8 = 1
+#: pvData's ``ScalarType`` of uint8 (``pvUByte``): what ``codec.parameters`` holds. Not
+#: areaDetector's ``NDDataType_t`` (where 1 is UInt8): ADCore's converter reads a ScalarType.
+PV_UBYTE = 5
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@
 - ``attribute``: ``ColorMode`` (int32: 2 RGB1, 0 Mono), which viewers use to
   tell how the dimensions are laid out.
 - ``codec``: ``name`` "" (raw), ``lz4``, ``blosc`` or ``jpeg``; ``parameters``
-  the uncompressed data type as ADCore's ``NDDataType_t`` (int32, 1 = UInt8);
+  the uncompressed data type as a pvData ``ScalarType`` (int32, 5 = ``pvUByte``), as
+  ADCore's ``ntndArrayConverter`` reads it;
   ``compressedSize`` and ``uncompressedSize`` in bytes.
 - ``uniqueId``: the frame's id, equal to the CA ``image1:UniqueId_RBV`` of the
   same frame; ``timeStamp`` and ``dataTimeStamp``: the frame's time stamp
@@ -22,7 +23,7 @@ import numpy as np
 from p4p import Value
 from p4p.nt import NTNDArray
 
-from chartioc.iocs.chart.codecs import ND_UINT8, Encoded
+from chartioc.iocs.chart.codecs import PV_UBYTE, Encoded
 
 __all__ = ["COLOR_MODE_MONO", "COLOR_MODE_RGB1", "empty_frame", "frame_value", "nt_type"]
 
@@ -58,7 +59,7 @@ def frame_value(
         _TYPE,
         {
             "value": ("ubyteValue", encoded.data),
-            "codec": {"name": encoded.codec, "parameters": ("i", ND_UINT8)},
+            "codec": {"name": encoded.codec, "parameters": ("i", PV_UBYTE)},
             "compressedSize": encoded.compressed,
             "uncompressedSize": encoded.uncompressed,
             "uniqueId": int(unique_id) & 0x7FFFFFFF,
