@@ -117,7 +117,7 @@ class ChartServer(PVGroup):
             self.pva = PvaServer(pva_interfaces)
             for chart in self.charts:
                 cfg = chart.engine.config
-                chart.pva.attach(self.pva, f"{chart.prefix}Pva1:Image", cfg.width, cfg.height)
+                chart.pva.attach(self.pva, chart.prefix, cfg.width, cfg.height)
             self.pva_mirror = PvaMirror(self.pvdb, pva_access)  # every other PV, same name
 
     @property

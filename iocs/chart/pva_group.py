@@ -1,9 +1,13 @@
-"""A chart's frame over pvAccess (``{chart}Pva1:Image``), and the codec PVs that shape it.
+"""A chart's frames over pvAccess (``Pva1:Image`` RGB, ``Pva2:Image`` mono), and the codec PVs.
 
 With ``--pva`` every frame the chart publishes on CA is also posted as an
 ``NTNDArray`` (:mod:`~chartioc.iocs.chart.pva_image`), compressed with the
-chart's ``Codec``. Compression runs in a thread of the chart's own, never on
-the event loop, after the CA frame is out: while one frame is being
+chart's ``Codec``: the RGB frame as ``{chart}Pva1:Image`` (as ``image1:``) and
+its luma as ``{chart}Pva2:Image`` (as ``image2:``). Like ``image2:ArrayData``
+on CA, the mono frame is made only while a pvAccess client is connected to
+``Pva2:Image``; the first client gets the newest frame's luma at once.
+Compression runs in a thread of the chart's own, never on the event loop,
+after the CA frame is out: while one frame is being
 compressed, only the newest frame that comes meanwhile waits (older ones are
 skipped on pvAccess, never on CA); the ids a pvAccess viewer sees are CA's.
 
@@ -27,10 +31,30 @@ from caproto import ChannelType
 from caproto.server import PVGroup, pvproperty
 
 from chartioc.iocs.chart.codecs import CODECS, Encoded, encode
+from chartioc.iocs.chart.frame_draw import to_mono
 
 __all__ = ["PvaGroup"]
 
 log = logging.getLogger(__name__)
+
+
+class _MonoViewers:
+    """p4p's handler of ``Pva2:Image``: whether any client is connected, and on the
+    first one, the newest frame's luma posted before it reads."""
+
+    def __init__(self, group: PvaGroup) -> None:
+        self.group = group
+        self.connected = False
+
+    def put(self, pv: Any, op: Any) -> None:
+        op.done(error="Write access denied")  # a readback, as on CA
+
+    def onFirstConnect(self, pv: Any) -> None:  # noqa: N802 (p4p's name)
+        self.connected = True
+        self.group.post_mono()
+
+    def onLastDisconnect(self, pv: Any) -> None:  # noqa: N802 (p4p's name)
+        self.connected = False
 
 
 class PvaGroup(PVGroup):
@@ -69,7 +93,10 @@ class PvaGroup(PVGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.image: Any = None  # the p4p SharedPV, once attach() made it
+        self.image: Any = None  # the p4p SharedPVs, once attach() made them
+        self.mono: Any = None
+        self._mono_viewers = _MonoViewers(self)
+        self._newest: tuple[np.ndarray, int, float, str, int] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._busy = False
         self._drainer: asyncio.Future[None] | None = None
@@ -82,14 +109,17 @@ class PvaGroup(PVGroup):
             raise ValueError(f"quality {value} outside 1..100")
         return int(value)
 
-    def attach(self, server: Any, name: str, width: int, height: int) -> None:
-        """Serve the image as ``name`` on ``server`` (a :class:`PvaServer`)."""
+    def attach(self, server: Any, prefix: str, width: int, height: int) -> None:
+        """Serve ``{prefix}Pva1:Image`` and ``{prefix}Pva2:Image`` on ``server`` (a
+        :class:`~chartioc.iocs.chart.pva_server.PvaServer`)."""
         from p4p.server.raw import SharedPV
 
         from chartioc.iocs.chart.pva_image import empty_frame
 
         self.image = SharedPV(initial=empty_frame(width, height))
-        server.add(name, self.image)
+        self.mono = SharedPV(handler=self._mono_viewers, initial=empty_frame(width, height, 1))
+        server.add(f"{prefix}Pva1:Image", self.image)
+        server.add(f"{prefix}Pva2:Image", self.mono)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="pva-codec")
 
     def publish(self, frame: np.ndarray, unique_id: int, timestamp: float) -> None:
@@ -123,12 +153,26 @@ class PvaGroup(PVGroup):
     def _post(
         self, frame: np.ndarray, codec: str, quality: int, unique_id: int, timestamp: float
     ) -> Encoded:
-        """In the codec thread: compress ``frame`` and post it."""
+        """In the codec thread: compress ``frame`` and post it (and its luma, if wanted)."""
         from chartioc.iocs.chart.pva_image import frame_value
 
         sent = encode(frame, codec, quality)
         self.image.post(frame_value(sent, frame.shape, unique_id, timestamp))
+        self._newest = (frame, unique_id, timestamp, codec, quality)
+        if self._mono_viewers.connected:
+            self.post_mono()
         return sent
+
+    def post_mono(self) -> None:
+        """Post the luma of the newest frame to ``Pva2:Image`` (any thread)."""
+        from chartioc.iocs.chart.pva_image import frame_value
+
+        newest = self._newest
+        if newest is None or self.mono is None:
+            return
+        frame, unique_id, timestamp, codec, quality = newest
+        mono = to_mono(frame)
+        self.mono.post(frame_value(encode(mono, codec, quality), mono.shape, unique_id, timestamp))
 
     def close(self) -> None:
         """End the codec thread (at IOC exit)."""

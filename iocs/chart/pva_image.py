@@ -74,9 +74,11 @@ def frame_value(
     )
 
 
-def empty_frame(width: int, height: int) -> Value:
-    """A black RGB frame: the image PV's value before the first frame is drawn."""
+def empty_frame(width: int, height: int, colours: int = 3) -> Value:
+    """A black frame, RGB (``colours`` 3) or mono (1): an image PV's value before the
+    first frame is drawn."""
     from chartioc.iocs.chart.codecs import encode
 
-    frame = np.zeros((height, width, 3), np.uint8)
+    shape = (height, width, 3) if colours == 3 else (height, width)
+    frame = np.zeros(shape, np.uint8)
     return frame_value(encode(frame, "none"), frame.shape, 0, 0.0)

@@ -287,3 +287,51 @@ def test_the_access_rules_hold_over_pva(chart, pva):
         pva.put(f"{prefix}ColorLow", 3.0)
     assert caget_value(f"{prefix}ColorLow") == "0"
     pva.put(f"{prefix}ColorHigh", 0.0)  # the others: writable by anyone
+
+
+def test_the_mono_frame_is_the_luma_of_the_same_frame(chart, pva):
+    import epics
+
+    _, prefix = chart
+    uid = redraw(prefix)
+    value = pva.get(f"{prefix}Pva2:Image", request="field()")  # the first client: made now
+    assert value.uniqueId == uid
+    assert [d.size for d in value.dimension] == [WIDTH, HEIGHT]
+    assert [a.value for a in value.attribute if a.name == "ColorMode"] == [0]
+    mono = np.asarray(value.value, np.uint8).reshape(HEIGHT, WIDTH)
+    data = epics.caget(f"{prefix}image2:ArrayData", timeout=5, use_monitor=False)
+    np.testing.assert_array_equal(
+        mono, np.asarray(data, np.uint8)[: WIDTH * HEIGHT].reshape(HEIGHT, WIDTH)
+    )
+
+
+def test_pydm_p4p_plugin_shows_the_mono_frame_upright(chart, qtbot, monkeypatch, tmp_path):
+    """PyDM's image view over ``pva://``: the frame it shows is the CA mono frame.
+
+    PyDM's p4p plugin reshapes the data in the NTNDArray's dimension order, widest
+    first ([W, H]); its image view's ``dimensionOrder`` WidthFirst turns that back
+    into (H, W). (The RGB frame, [3, W, H], it cannot turn back: use the mono one.)
+    """
+    import epics
+
+    _, prefix = chart
+    for key, value in PVA_CLIENT.items():
+        monkeypatch.setenv(key, value)  # before PyDM's p4p plugin makes its context
+    from pydm.widgets.image import PyDMImageView
+
+    uid = redraw(prefix)
+    view = PyDMImageView()
+    view.dimensionOrder = PyDMImageView.DimensionOrder.WidthFirst
+    view.colorMap = PyDMImageView.Monochrome  # grey levels as sent (the default is a colour map)
+    view.imageChannel = f"pva://{prefix}Pva2:Image"
+    view.resize(WIDTH + 80, HEIGHT + 80)
+    view.show()
+    qtbot.addWidget(view)
+    item = view.getImageItem()
+    qtbot.waitUntil(lambda: item.image is not None, timeout=10000)
+    data = epics.caget(f"{prefix}image2:ArrayData", timeout=5, use_monitor=False)
+    mono = np.asarray(data, np.uint8)[: WIDTH * HEIGHT].reshape(HEIGHT, WIDTH)
+    assert int(caget_value(f"{prefix}image1:UniqueId_RBV")) == uid  # still the same frame
+    np.testing.assert_array_equal(np.asarray(item.image), mono)
+    view.grab().save(str(tmp_path / "pydm-pva-mono.png"))
+    view.imageChannel = ""
