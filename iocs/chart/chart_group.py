@@ -81,6 +81,8 @@ class ChartGroup(PVGroup):
         if it has one, else in a thread of its own.
     paused
         Start with ``Pause`` set (settings restored by autosave).
+    codec_settings
+        ``Codec`` and ``CodecQuality`` restored by autosave.
     """
 
     image1 = SubGroup(ImageGroup, prefix="image1:", mode="RGB1")
@@ -107,11 +109,13 @@ class ChartGroup(PVGroup):
         chart_name: str = "",
         monitor: PVMonitor | None = None,
         paused: bool = False,
+        codec_settings: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.chart_name = chart_name
         self._start_paused = paused
+        self._start_codec = codec_settings
         if monitor is None:
             monitor = getattr(self.parent, "monitor", None)
         pool: RenderPool | None = getattr(self.parent, "render_pool", None)
@@ -258,6 +262,7 @@ class ChartGroup(PVGroup):
         """Subscribe the sources, then start drawing and the status updates."""
         await self.name_rbv.write(self.chart_name[:MAX_STRING])
         await self.settings.show(self.engine.config, paused=self._start_paused)
+        await self.pva.show(self._start_codec)
         await self.sources.follow(set())
         await self.status_pvs.publish_total(len(self.engine.config.sources()))
         self.render.mark_dirty()

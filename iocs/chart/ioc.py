@@ -186,6 +186,7 @@ def chart_ioc(
     single: bool,
     paused: Mapping[str, bool] | None = None,
     autosave: str | None = None,
+    codecs: Mapping[str, dict[str, Any]] | None = None,
 ) -> type[ChartServer]:
     """The IOC class of ``charts``: one :class:`ChartGroup` subgroup each.
 
@@ -199,10 +200,13 @@ def chart_ioc(
         Name -> start with ``Pause`` set.
     autosave
         The autosave file, or None for none.
+    codecs
+        Name -> its restored ``Codec``/``CodecQuality``.
     """
     if single and len(charts) != 1:
         raise ValueError(f"a one-chart IOC has one chart, not {len(charts)}")
     paused = paused or {}
+    codecs = codecs or {}
     namespace: dict[str, Any] = {
         "chart_names": () if single else tuple(charts),
         "__doc__": ChartServer.__doc__,
@@ -214,6 +218,7 @@ def chart_ioc(
             config=config,
             chart_name=name,
             paused=paused.get(name, False),
+            codec_settings=codecs.get(name),
         )
     if autosave is not None:
         namespace["autosave_helper"] = SubGroup(ChartAutosave, prefix="autosave", filename=autosave)
@@ -253,6 +258,7 @@ def build(
         charts,
         single=single,
         paused=restored.paused if restored is not None else None,
+        codecs=restored.codecs if restored is not None else None,
         autosave=autosave,
     )
     return cls(

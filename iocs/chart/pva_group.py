@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from caproto import ChannelType
 from caproto.server import PVGroup, pvproperty
+from caproto.server.autosave import autosaved
 
 from chartioc.iocs.chart.codecs import CODECS, Encoded, encode
 from chartioc.iocs.chart.frame_draw import to_mono
@@ -60,20 +61,27 @@ class _MonoViewers:
 class PvaGroup(PVGroup):
     """The codec settings and readbacks of one chart, and its pvAccess image."""
 
-    codec = pvproperty(
-        value="none",
-        name="Codec",
-        dtype=ChannelType.ENUM,
-        enum_strings=CODECS,
-        doc="pvAccess image codec: none, lz4, blosc, jpeg",
+    # saved by --autosave, as the chart's settings are (saved_settings.SAVED_SETTINGS)
+    codec = autosaved(
+        pvproperty(
+            value="none",
+            name="Codec",
+            dtype=ChannelType.ENUM,
+            enum_strings=CODECS,
+            doc="pvAccess image codec: none, lz4, blosc, jpeg",
+        ),
+        fields=(),
     )
-    codec_quality = pvproperty(
-        value=90,
-        name="CodecQuality",
-        dtype=ChannelType.LONG,
-        lower_ctrl_limit=1,
-        upper_ctrl_limit=100,
-        doc="JPEG quality, 1..100",
+    codec_quality = autosaved(
+        pvproperty(
+            value=90,
+            name="CodecQuality",
+            dtype=ChannelType.LONG,
+            lower_ctrl_limit=1,
+            upper_ctrl_limit=100,
+            doc="JPEG quality, 1..100",
+        ),
+        fields=(),
     )
     compressed_size = pvproperty(
         value=0,
@@ -108,6 +116,12 @@ class PvaGroup(PVGroup):
         if not 1 <= int(value) <= 100:
             raise ValueError(f"quality {value} outside 1..100")
         return int(value)
+
+    async def show(self, saved: dict[str, Any] | None) -> None:
+        """Write the settings autosave restored (``Codec``, ``CodecQuality``) at start-up."""
+        for name, value in (saved or {}).items():
+            pv = self.codec if name == "Codec" else self.codec_quality
+            await pv.write(value, verify_value=False)
 
     def attach(self, server: Any, prefix: str, width: int, height: int) -> None:
         """Serve ``{prefix}Pva1:Image`` and ``{prefix}Pva2:Image`` on ``server`` (a

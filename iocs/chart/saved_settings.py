@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chartioc.client.ca.limits import MAX_STRING
+from chartioc.iocs.chart.codecs import CODECS
 from chartioc.iocs.chart.config import FIT_MODES, SAMPLE_MODES, ChartConfig, ConfigError
 from chartioc.iocs.chart.model import CHART_KINDS
 from chartioc.iocs.chart.settings import (
@@ -58,6 +59,8 @@ SAVED_SETTINGS = (
     "ColorLow",
     "ColorHigh",
     "Pause",
+    "Codec",
+    "CodecQuality",
 )
 _NUMBERS = {
     "Window": "window",
@@ -67,7 +70,13 @@ _NUMBERS = {
     "ColorLow": "color_low",
     "ColorHigh": "color_high",
 }
-_ENUMS = {"Kind": CHART_KINDS, "Sample": SAMPLE_CHOICES, "Fit": FIT_CHOICES, "Pause": PAUSE_CHOICES}
+_ENUMS = {
+    "Kind": CHART_KINDS,
+    "Sample": SAMPLE_CHOICES,
+    "Fit": FIT_CHOICES,
+    "Pause": PAUSE_CHOICES,
+    "Codec": CODECS,
+}
 _MODES = {
     "Sample": ("sample", SAMPLE_CHOICES, SAMPLE_MODES),
     "Fit": ("fit", FIT_CHOICES, FIT_MODES),
@@ -93,6 +102,8 @@ class Restored:
 
     charts: dict[str, ChartConfig]
     paused: dict[str, bool] = field(default_factory=dict)
+    #: chart -> its pvAccess image settings the file gave (``Codec``, ``CodecQuality``)
+    codecs: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
     #: chart -> the settings the file gave it
     settings: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -165,6 +176,18 @@ def _change(config: ChartConfig, setting: str, value: Any) -> ChartConfig:
     return config.with_(title=value)
 
 
+def _codec_setting(setting: str, value: Any) -> Any:
+    """A saved ``Codec`` (a choice) or ``CodecQuality`` (1..100), checked as a caput is."""
+    if setting == "Codec":
+        value = _enum_string(setting, value)
+        if value not in CODECS:
+            raise ConfigError(f"Codec must be one of {', '.join(CODECS)}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        raise ConfigError("CodecQuality must be a whole number 1..100")
+    return value
+
+
 def apply_saved(
     values: Mapping[str, Any],
     prefixes: Mapping[str, str],
@@ -183,6 +206,7 @@ def apply_saved(
     """
     configs = dict(charts)
     paused: dict[str, bool] = {}
+    codecs: dict[str, dict[str, Any]] = {}
     notes: list[Note] = []
     restored: dict[str, list[str]] = {}
     # Y slots in order, so that Y2 saved before Y1 still lands in slot 2
@@ -204,6 +228,8 @@ def apply_saved(
                 if value not in PAUSE_CHOICES:
                     raise ConfigError(f"Pause must be one of {', '.join(PAUSE_CHOICES)}")
                 paused[chart] = value == PAUSE_CHOICES[1]
+            elif setting in ("Codec", "CodecQuality"):
+                codecs.setdefault(chart, {})[setting] = _codec_setting(setting, value)
             else:
                 configs[chart] = _change(configs[chart], setting, value)
         except ConfigError as ex:
@@ -220,6 +246,7 @@ def apply_saved(
     return Restored(
         charts=configs,
         paused=paused,
+        codecs=codecs,
         notes=tuple(notes),
         settings={chart: tuple(names) for chart, names in restored.items()},
     )

@@ -92,13 +92,18 @@ def test_settings_written_with_caput_are_back_after_a_restart(chart_ioc):
     caput(f"{SCAN}Y1", f"{PREFIX}motor2.RBV")
     caput(f"{SCAN}Window", "33")
     caput(f"{SCAN}Fit", "Off")
+    caput(f"{SCAN}Codec", "lz4")  # the pvAccess image's settings are saved too
+    caput(f"{SCAN}CodecQuality", "50")
     wanted = {"Kind": "strip", "Y1": f"{PREFIX}motor2.RBV", "Window": 33.0, "Fit": "Off"}
 
     def in_file() -> bool:
         values = saved(chart_ioc.autosave)
         kind = values[f"{SCAN}Kind"]
-        return (kind in ("strip", 0)) and all(
-            values[f"{SCAN}{k}"] in (v, 0) for k, v in wanted.items() if k != "Kind"
+        codec = values.get(f"{SCAN}Codec") in ("lz4", 1) and values.get(f"{SCAN}CodecQuality") == 50
+        return (
+            (kind in ("strip", 0))
+            and codec
+            and all(values[f"{SCAN}{k}"] in (v, 0) for k, v in wanted.items() if k != "Kind")
         )
 
     assert wait_until(in_file, 5), saved(chart_ioc.autosave)
@@ -107,6 +112,8 @@ def test_settings_written_with_caput_are_back_after_a_restart(chart_ioc):
     for name, value in (("Kind", "strip"), ("Y1", f"{PREFIX}motor2.RBV"), ("Fit", "Off")):
         assert caget_value(f"{SCAN}{name}") == value
     assert float(caget_value(f"{SCAN}Window")) == 33.0
+    assert caget_value(f"{SCAN}Codec") == "lz4" and caget_value(f"{SCAN}CodecQuality") == "50"
+    assert caget_value(f"{IOC}motors:Codec") == "none"
     assert caget_value(f"{IOC}motors:Window") == "30"  # the other charts: as configured
     assert wait_until(lambda: caget_value(f"{SCAN}InputsTotal_RBV") == "1", 5)  # drawn: strip
     assert wait_until(lambda: drawing(SCAN), 10), caget_value(f"{SCAN}Status_RBV")

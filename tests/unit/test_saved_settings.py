@@ -146,11 +146,22 @@ def test_a_file_that_is_no_autosave_file_raises(text, why):
 
 
 def test_every_saved_setting_is_a_settings_pv():
+    from chartioc.iocs.chart.pva_group import PvaGroup
     from chartioc.iocs.chart.settings_group import SettingsGroup
 
-    names = {prop.pvspec.name for prop in vars(SettingsGroup).values() if hasattr(prop, "pvspec")}
+    props = [*vars(SettingsGroup).values(), *vars(PvaGroup).values()]  # Codec* in PvaGroup
+    names = {prop.pvspec.name for prop in props if hasattr(prop, "pvspec")}
     assert set(SAVED_SETTINGS) <= names
-    tagged = {
-        prop.pvspec.name for prop in vars(SettingsGroup).values() if hasattr(prop, "autosave")
-    }
+    tagged = {prop.pvspec.name for prop in props if hasattr(prop, "autosave")}
     assert tagged == set(SAVED_SETTINGS)
+
+
+def test_codec_settings_are_restored_apart_from_the_chart_configuration():
+    restored = apply_saved(
+        {"C:Codec": 1, "C:CodecQuality": 50, "C:Window": 20.0}, {"c": "C:"}, {"c": ChartConfig()}
+    )
+    assert restored.codecs == {"c": {"Codec": "lz4", "CodecQuality": 50}}
+    assert restored.charts["c"].window == 20.0
+    bad = apply_saved({"C:Codec": "zip", "C:CodecQuality": 0}, {"c": "C:"}, {"c": ChartConfig()})
+    assert bad.codecs == {}
+    assert [n.short for n in bad.notes] == ["autosave: a saved value refused"] * 2
