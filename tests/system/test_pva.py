@@ -19,7 +19,15 @@ import pytest
 
 from chartioc.client.localca import IocProcess, epics_tool, free_ports
 
-from conftest import CHART_PORT, caget_value, run_tool, unique_prefix, wait_until
+from conftest import (
+    CHART_PORT,
+    EXTRA_PORT,
+    caget_value,
+    charts_toml,
+    run_tool,
+    unique_prefix,
+    wait_until,
+)
 
 pytestmark = pytest.mark.ca
 
@@ -335,3 +343,38 @@ def test_pydm_p4p_plugin_shows_the_mono_frame_upright(chart, qtbot, monkeypatch,
     np.testing.assert_array_equal(np.asarray(item.image), mono)
     view.grab().save(str(tmp_path / "pydm-pva-mono.png"))
     view.imageChannel = ""
+
+
+def test_every_chart_of_a_many_chart_ioc_has_its_pva_image(motor_ioc, ioc_log_dir, tmp_path):
+    from p4p.client.thread import Context
+
+    prefix = unique_prefix("Q")
+    config = tmp_path / "charts.toml"
+    config.write_text(charts_toml(motor_ioc.prefix))
+    tcp, udp = free_ports(2, low=31000)
+    ioc = IocProcess(
+        "chartioc.iocs.chart.ioc",
+        ["--prefix", prefix, "--config", str(config), "--pva"],
+        port=EXTRA_PORT,
+        ready_pv=f"{prefix}Charts_RBV",
+        env={"EPICS_PVAS_SERVER_PORT": str(tcp), "EPICS_PVAS_BROADCAST_PORT": str(udp)},
+        log_path=ioc_log_dir / "pva-many.log",
+    )
+    client = {"EPICS_PVA_ADDR_LIST": f"127.0.0.1:{udp}", "EPICS_PVA_AUTO_ADDR_LIST": "NO"}
+    with ioc:
+        ctx = Context("pva", conf=client, useenv=False, nt=False)
+        try:
+            assert ctx.get(f"{prefix}Charts_RBV").value == "motors scan stage"  # a char waveform
+            for name in ("motors", "scan", "stage"):
+                assert ctx.get(f"{prefix}{name}:Name_RBV").value == name
+                frame = None
+
+                def drawn(name=name) -> bool:
+                    nonlocal frame
+                    frame = ctx.get(f"{prefix}{name}:Pva1:Image")
+                    return frame.uniqueId > 0
+
+                assert wait_until(drawn, 10), name
+                assert [d.size for d in frame.dimension] == [3, 320, 240]
+        finally:
+            ctx.close()
