@@ -8,6 +8,7 @@ context hold, per PV name, for a debug report.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,12 @@ _SUBSCRIPTIONS_PER_SEND = 1000
 #: version. caproto 1.3.0 allows 2 s, less than a TCP connect that lost one SYN takes
 #: (1 s, then 3 s), and shorter than a starved process's event loop can stall.
 CIRCUIT_CONNECT_TIMEOUT = 10.0
+#: Seconds before a circuit that failed to connect is searched for again, doubled for each
+#: failure in a row to the same server, up to RECONNECT_PAUSE_MAX.
+RECONNECT_PAUSE = 0.5
+RECONNECT_PAUSE_MAX = 30.0
+#: Server address -> connection attempts that failed in a row.
+_FAILED_CONNECTS: dict[Any, int] = {}
 
 
 class _CircuitManager(VirtualCircuitManager):
@@ -36,19 +43,32 @@ class _CircuitManager(VirtualCircuitManager):
     never searched for again, so their PVs stay unconnected for good (seen with
     clients starved on 2 busy cores). Here a failed connection closes the
     circuit as a lost one is closed: its PVs are reported disconnected and
-    searched for again, and the next answer opens a fresh circuit.
+    searched for again, and the next answer opens a fresh circuit. The search
+    waits :data:`RECONNECT_PAUSE` s first, doubled for each failure in a row to
+    that server (a server that answers searches but refuses connections).
     """
 
     async def _connect(self, timeout: float) -> None:
         # caproto's timeout (2 s, $CAPROTO_DEFAULT_TIMEOUT) is replaced by ours.
+        address = self.circuit.address
         try:
             await super()._connect(CIRCUIT_CONNECT_TIMEOUT)
         except (ca.CaprotoTimeoutError, OSError) as ex:
-            host, port = self.circuit.address
-            log.warning("circuit to %s:%d not connected (%s): searching again", host, port, ex)
+            failures = _FAILED_CONNECTS[address] = _FAILED_CONNECTS.get(address, 0) + 1
+            pause = min(RECONNECT_PAUSE * 2 ** (failures - 1), RECONNECT_PAUSE_MAX)
+            level = logging.WARNING if failures == 1 else logging.DEBUG  # one line per outage
+            log.log(level, "circuit to %s:%d not connected (%s): searching again in %.1f s",
+                    *address, ex, pause)  # fmt: skip
             self._send_on_connection.clear()
-            await self._disconnected(reconnect=True)
-            self._ready.set()  # ends the task that waited to send the queued commands
+            try:
+                # a server that answers searches but refuses connections must not be
+                # searched for and connected to in a tight loop
+                await asyncio.sleep(pause)
+                await self._disconnected(reconnect=True)
+            finally:
+                self._ready.set()  # ends the task that waited to send the queued commands
+        else:
+            _FAILED_CONNECTS.pop(address, None)
 
 
 class MonitorContext(Context):

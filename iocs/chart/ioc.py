@@ -115,10 +115,12 @@ class ChartServer(PVGroup):
         self.pva_mirror: PvaMirror | None = None
         if pva_interfaces is not None:
             self.pva = PvaServer(pva_interfaces)
+            self.pva_mirror = PvaMirror(self.pvdb, pva_access)  # every other PV, same name
             for chart in self.charts:
+                if f"{chart.prefix}image1:ArrayData" in self.pva_mirror.hidden:
+                    continue  # a rule may deny reading its frames: not served over pvAccess
                 cfg = chart.engine.config
                 chart.pva.attach(self.pva, chart.prefix, cfg.width, cfg.height)
-            self.pva_mirror = PvaMirror(self.pvdb, pva_access)  # every other PV, same name
 
     @property
     def charts(self) -> list[ChartGroup]:

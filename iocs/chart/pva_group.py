@@ -52,7 +52,7 @@ class _MonoViewers:
 
     def onFirstConnect(self, pv: Any) -> None:  # noqa: N802 (p4p's name)
         self.connected = True
-        self.group.post_mono()
+        self.group.post_mono_now()
 
     def onLastDisconnect(self, pv: Any) -> None:  # noqa: N802 (p4p's name)
         self.connected = False
@@ -159,8 +159,11 @@ class PvaGroup(PVGroup):
                 except Exception as ex:  # a frame lost on pvAccess only: one line
                     log.warning("pvAccess frame %d not sent: %s", unique_id, ex)
                     continue
-                await self.compressed_size.write(sent.compressed)
-                await self.compression_ratio.write(round(sent.ratio, 2))
+                try:
+                    await self.compressed_size.write(sent.compressed)
+                    await self.compression_ratio.write(round(sent.ratio, 2))
+                except Exception as ex:  # never let the drain task end on an error
+                    log.warning("pvAccess frame %d: readbacks not written: %s", unique_id, ex)
         finally:
             self._busy = False
 
@@ -177,8 +180,19 @@ class PvaGroup(PVGroup):
             self.post_mono()
         return sent
 
+    def post_mono_now(self) -> None:
+        """Post the newest frame's luma in the codec thread (after a frame it may be
+        posting: never an older one over a newer) and wait for it, at most 2 s."""
+        executor = self._executor
+        if executor is None:
+            return
+        try:
+            executor.submit(self.post_mono).result(timeout=2.0)
+        except Exception as ex:  # a client still connects; it gets the next frame's
+            log.warning("pvAccess mono frame not made for a new client: %s", ex)
+
     def post_mono(self) -> None:
-        """Post the luma of the newest frame to ``Pva2:Image`` (any thread)."""
+        """Post the luma of the newest frame to ``Pva2:Image`` (in the codec thread)."""
         from chartioc.iocs.chart.pva_image import frame_value
 
         newest = self._newest

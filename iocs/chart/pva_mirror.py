@@ -20,13 +20,18 @@ and alarm (severity as on CA; CA's condition, such as ``WRITE``, as
 ``write_from_dbr`` (its putter, the chart's validation, the same refusal and
 ``Status_RBV`` text); the reason of a refusal is the PVA put's error. Access
 is the channel's own (read-only stays read-only) and the IOC's rules
-(``--access``); pvAccess has no claimed host name, so a rule's HOSTS are
-matched against the client's address (names resolved to addresses at start,
-as ``check-client-ip`` does for CA) and USERS against its account.
+(``--access``) for puts; pvAccess has no claimed host name, so a rule's
+HOSTS are matched against the client's address (names resolved to
+addresses at start, as ``check-client-ip`` does for CA) and USERS against
+its account. Reads are not checked (p4p has no per-client read hook): a PV
+that a ``none`` rule names is not served over pvAccess at all
+(:func:`unreadable`), nor is a chart's image when its ``image1:ArrayData``
+is named.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -36,10 +41,19 @@ from caproto import AccessRights, AlarmStatus, ChannelByte, ChannelType
 
 from chartioc.iocs.common.access import AccessRules, resolve_host, rights
 
-__all__ = ["PvaMirror", "mirrored"]
+__all__ = ["PvaMirror", "mirrored", "unreadable"]
 
 log = logging.getLogger(__name__)
 
+#: Metadata a change of which is posted too (the value and time stamp may stay).
+_METADATA = (
+    "units",
+    "precision",
+    "lower_disp_limit",
+    "upper_disp_limit",
+    "lower_ctrl_limit",
+    "upper_ctrl_limit",
+)
 #: The pvAccess alarm status of a CA alarm condition (its name goes in ``alarm.message``).
 _PVA_STATUS_RECORD = 3
 
@@ -54,6 +68,20 @@ _NUMBERS = {
 def mirrored(name: str, channel: Any) -> bool:
     """True for the channels served over pvAccess too (all but the image data)."""
     return not name.endswith("ArrayData") and not isinstance(channel, ChannelByte)
+
+
+def unreadable(rules: AccessRules, pvdb: Mapping[str, Any]) -> set[str]:
+    """The PVs of ``pvdb`` that a ``none`` rule of ``rules`` names (for some host or user).
+
+    pvAccess reads go unchecked (p4p gives no per-client read hook), so such a PV is
+    not served over pvAccess at all rather than served to everyone.
+    """
+    denying = [r for r in rules.rules if r.action == "none"]
+    return {
+        name
+        for name in pvdb
+        if any(fnmatch.fnmatchcase(name, pattern) for r in denying for pattern in r.pvs)
+    }
 
 
 def _peer_address(peer: str) -> str:
@@ -126,7 +154,14 @@ class _Entry:
         """Post the channel's value if it changed (value or time stamp)."""
         if self.pv is None:
             return
-        key = (repr(self.channel.value), self.channel.timestamp)
+        ch = self.channel
+        key = (
+            repr(ch.value),
+            ch.timestamp,
+            int(ch.alarm.severity),
+            int(ch.alarm.status),
+            *(getattr(ch, a, None) for a in _METADATA),
+        )
         if key == self._last:
             return
         self._last = key
@@ -149,6 +184,13 @@ class _Entry:
 
     async def put(self, pv: Any, op: Any) -> None:
         """A PVA put: access checked, then written as a CA put is (same refusals)."""
+        try:
+            await self._put(op)
+        except Exception as ex:  # never leave a client waiting for its put
+            log.warning("%s: pvAccess put failed: %s", self.name, ex)
+            op.done(error=str(ex) or type(ex).__name__)
+
+    async def _put(self, op: Any) -> None:
         address, account = _peer_address(op.peer()), op.account()
         allowed = self.own_access(address, account)
         if self.mirror.rules is not None:
@@ -189,7 +231,18 @@ class PvaMirror:
         # no claimed host names over pvAccess: HOSTS matched by address, names resolved
         by_address = replace(rules, check_client_ip=True) if rules is not None else None
         self.rules = by_address.resolved(resolve_host) if by_address is not None else None
-        self.entries = [_Entry(self, n, ch) for n, ch in pvdb.items() if mirrored(n, ch)]
+        hidden = unreadable(rules, pvdb) if rules is not None else set()
+        if hidden:
+            log.warning(
+                "pvAccess: %d PVs left out, an access rule may deny reading them (pvAccess "
+                "reads are not checked): %s",
+                len(hidden),
+                " ".join(sorted(hidden)[:10]),
+            )
+        self.hidden = hidden
+        self.entries = [
+            _Entry(self, n, ch) for n, ch in pvdb.items() if mirrored(n, ch) and n not in hidden
+        ]
         for entry in self.entries:
             self._follow(entry)
 

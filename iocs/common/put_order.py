@@ -20,8 +20,10 @@ completion. Updates for a circuit are still sent in order by one task, and
 nothing is added to the cost of a post when no completion is waiting.
 
 Counted, not polled: the server counts the updates it has taken and handed
-on, a circuit those it has taken from its queue and sent; a waiting
-completion is a future resolved when the count passes its mark.
+on, a circuit those it has taken from its queue and sent (an update dropped
+there, expired or for a cancelled subscription, counts as sent once the
+circuit's task has nothing left to send); a waiting completion is a future
+resolved when the count passes its mark.
 """
 
 from __future__ import annotations
@@ -101,6 +103,11 @@ def _counting_iteration(iteration: Callable[..., Any]) -> Callable[..., Any]:
 # -- a circuit's queue: updates taken from it, and sent ------------------------------------
 def _counting_get(get: Callable[..., Any]) -> Callable[..., Any]:
     async def get_counted(self: Any, timeout: float | None = None) -> Any:
+        if timeout is None:
+            # caproto's task waits without a timeout only with an empty batch: all it took
+            # was sent or dropped (expired, events off, a cancelled subscription's).
+            sent = _marks(self, "_chartioc_sent")
+            sent.advance_to(max(sent.count, _marks(self, "_chartioc_taken").count))
         ref = await get(self, timeout)
         if ref is not None:
             _marks(self, "_chartioc_taken").count += 1
@@ -130,6 +137,8 @@ def _ordered_send(
 
 async def _updates_out(circuit: Any) -> None:
     """Wait until what was posted before now has been sent on ``circuit`` (bounded)."""
+    if not getattr(circuit, "connected", True):
+        return  # the client is gone: nothing will be sent, the completion neither
     context = circuit.context
     mark = _marks(context, "_chartioc_taken").count + context.subscription_queue.qsize()
     if not await _marks(context, "_chartioc_handed_on").reached(mark, MAX_WAIT):

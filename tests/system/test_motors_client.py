@@ -122,7 +122,11 @@ def test_a_circuit_that_fails_to_connect_is_searched_for_again(
         context = ctxmod.MonitorContext()
         (pv,) = await context.get_pvs(f"{motor}.RBV")
         deadline = asyncio.get_running_loop().time() + 10
-        while "not connected" not in caplog.text:
+
+        def closed() -> bool:  # the circuit that failed to connect, closed
+            return pv.circuit_manager is not None and pv.circuit_manager.dead.is_set()
+
+        while "not connected" not in caplog.text or not closed():
             assert asyncio.get_running_loop().time() < deadline, "no connect failure seen"
             await asyncio.sleep(0.01)
         failed = pv.circuit_manager

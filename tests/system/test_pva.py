@@ -42,10 +42,12 @@ PVA_CLIENT = {
 WIDTH, HEIGHT = 320, 240
 
 
-#: ColorLow may be written by user ``operator`` only (nobody here); everything else by all
+#: ColorLow may be written by user ``operator`` only (nobody here), Colormap not even read;
+#: everything else written by all
 RULES = """
 write  *ColorLow  *  operator
 read   *ColorLow  *  *
+none   *Colormap  *  *
 write  *          *  *
 """
 
@@ -162,14 +164,14 @@ def test_pvmonitor_sees_frames_follow_a_motor_move(chart):
     )
     try:
         time.sleep(1.0)
-        assert run_tool("caput", "-c", "-w", "10", f"{ioc.motor}.VAL", "1").returncode == 0
+        assert run_tool("caput", "-c", "-w", "10", f"{ioc.motor}.VAL", "2").returncode == 0
         time.sleep(0.5)
     finally:
         proc.terminate()
         out = proc.communicate(timeout=10)[0]
         run_tool("caput", "-c", "-w", "10", f"{ioc.motor}.VAL", "0")
     ids = [int(line.split()[-1]) for line in out.splitlines() if "uniqueId" in line]
-    assert len(ids) >= 5 and ids == sorted(ids), out[-500:]
+    assert len(ids) >= 5 and ids == sorted(ids), out[-500:]  # a 0.5-s move at 20 frames/s
 
 
 @pytest.mark.parametrize("codec", ["none", "lz4", "blosc"])
@@ -182,8 +184,9 @@ def test_lossless_codecs_give_the_ca_frame_of_the_same_id(chart, pva, codec):
     assert value.codec.name == ("" if codec == "none" else codec)
     assert value.codec.parameters == 5  # pvData's pvUByte, as ADCore's converter reads it
     np.testing.assert_array_equal(frame, reference)
+    size = f"{prefix}CompressedSize_RBV"  # written on the event loop once the frame is out
+    assert wait_until(lambda: int(caget_value(size)) == value.compressedSize, 5)
     ratio = float(caget_value(f"{prefix}CompressionRatio_RBV"))
-    assert int(caget_value(f"{prefix}CompressedSize_RBV")) == value.compressedSize
     if codec != "none":
         assert ratio > 10, ratio  # a chart is mostly flat colour
     run_tool("caput", "-c", f"{prefix}Codec", "none")
@@ -302,6 +305,7 @@ def test_the_mono_frame_is_the_luma_of_the_same_frame(chart, pva):
 
     _, prefix = chart
     uid = redraw(prefix)
+    pva_frame(pva, prefix, uid)  # the codec thread has posted this frame
     value = pva.get(f"{prefix}Pva2:Image", request="field()")  # the first client: made now
     assert value.uniqueId == uid
     assert [d.size for d in value.dimension] == [WIDTH, HEIGHT]
@@ -378,3 +382,25 @@ def test_every_chart_of_a_many_chart_ioc_has_its_pva_image(motor_ioc, ioc_log_di
                 assert [d.size for d in frame.dimension] == [3, 320, 240]
         finally:
             ctx.close()
+
+
+def test_a_pv_a_rule_hides_is_not_served_over_pva(chart, pva):
+    from p4p.client.thread import TimeoutError as PvaTimeout
+
+    _, prefix = chart
+    assert "no read access" in run_tool("caget", "-w", "1", f"{prefix}Colormap").stdout
+    with pytest.raises(PvaTimeout):  # pvAccess reads go unchecked: not served at all
+        pva.get(f"{prefix}Colormap", timeout=1.0)
+
+
+def test_the_alarm_of_a_refused_put_shows_over_pva(chart, pva):
+    _, prefix = chart
+    run_tool("caput", f"{prefix}Height", "100000")  # refused: WRITE alarm, MAJOR
+    assert "WRITE" in run_tool("caget", "-a", f"{prefix}Height").stdout
+
+    def alarmed() -> bool:
+        alarm = pva.get(f"{prefix}Height").alarm
+        return alarm.severity == 2 and alarm.message == "WRITE"
+
+    assert wait_until(alarmed, 3), pva.get(f"{prefix}Height").alarm
+    run_tool("caput", f"{prefix}Height", str(HEIGHT))
