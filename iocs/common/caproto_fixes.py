@@ -52,8 +52,9 @@ collector breaks it, which destroys the pending tasks: asyncio logs "Task was
 destroyed but it is pending!" and, at times, "cannot reuse already awaited
 coroutine" from the destroyed task (seen for 3-4 circuits of each garbage
 run). A closed circuit's command task is now cancelled when the server
-forgets the circuit. Its write tasks are left to finish: a put the IOC has
-received is carried out in full (``caput`` without ``-c`` leaves at once).
+forgets the circuit, once it has handled the commands it had received (a
+``caput`` without ``-c`` sends its write and closes at once: the write is
+carried out). Its write tasks are left to finish.
 
 Written against caproto 1.3.0 (the version the tests run). They touch
 private names of its circuits (``circuit._data``, ``channels``,
@@ -202,6 +203,29 @@ def _with_backlog_dropped(on_disconnect: Any) -> Any:
     return on_disconnect_dropping
 
 
+#: The pending :func:`_cancel_when_idle` tasks (held so that they are not collected).
+_IDLE_WAITERS: set[asyncio.Future[None]] = set()
+#: Seconds a closed circuit's command task may take for the commands it still holds.
+IDLE_LIMIT = 10.0
+
+
+async def _cancel_when_idle(circuit: Any, task: asyncio.Task[Any]) -> None:
+    """Cancel a closed circuit's command task once it handled what it had received.
+
+    A client's last request can arrive with its close (``caput`` without ``-c``
+    sends its write and leaves): that write is still carried out.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + IDLE_LIMIT
+    queue = getattr(circuit, "command_queue", None)
+    while not task.done() and queue is not None and not queue.empty():
+        if loop.time() > deadline:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # the last command taken: handled (a write gets a task of its own)
+    task.cancel()
+
+
 def _with_tasks_cancelled(circuit_disconnected: Any) -> Any:
     async def circuit_disconnected_cancelling(self: Any, circuit: Any) -> None:
         await circuit_disconnected(self, circuit)
@@ -213,7 +237,9 @@ def _with_tasks_cancelled(circuit_disconnected: Any) -> Any:
             # The command loop ends on the cancellation, nothing waits for it; a write
             # task (a put being carried out) is left to finish.
             if task.get_coro().__qualname__.endswith("command_queue_loop"):
-                task.cancel()
+                waiter = asyncio.ensure_future(_cancel_when_idle(circuit, task))
+                _IDLE_WAITERS.add(waiter)
+                waiter.add_done_callback(_IDLE_WAITERS.discard)
 
     circuit_disconnected_cancelling.__wrapped__ = circuit_disconnected  # type: ignore[attr-defined]
     return circuit_disconnected_cancelling

@@ -314,3 +314,17 @@ def test_a_setting_put_completes_after_its_readbacks(beamline):
     refused = [(100000, {status: "width 100000 outside 64..2048"})]
     assert monitors_before_completions([status], f"{bl.chart}Width", refused) == []
     bl.put("Window", old_window)
+
+
+def test_a_caput_that_leaves_at_once_is_carried_out(beamline):
+    """``caput`` without ``-c`` sends its write and closes: the write must still be done."""
+    bl = beamline
+    old = bl.get("Window")
+    lost = []
+    for i in range(20):
+        value = 40 + i
+        assert run_tool("caput", f"{bl.chart}Window", str(value)).returncode == 0
+        if float(caget_value(f"{bl.chart}Window")) != value:
+            lost.append(value)
+    bl.put("Window", old)
+    assert lost == []
