@@ -51,18 +51,21 @@ def beamline(ioc_log_dir):
 def trace_columns(bl: Beamline, img: np.ndarray, colour: str = TRACE_COLOURS[0]) -> np.ndarray:
     """For each pixel column of the plot area: does the trace in ``colour`` touch it?
 
-    A pixel belongs to the trace when it is ``colour`` blended with the white
-    background by at least a third (antialiasing): the steep segment of a motor
-    starting from rest crosses a few columns with no pixel of the pure colour, which
-    a match of the pure colour counted as a gap (one run in several hundred).
+    A pixel belongs to the trace when it is near ``colour``, or ``colour`` blended
+    with the white background by at least a third (antialiasing): the steep segment
+    of a motor starting from rest crosses a few columns with no pixel of the pure
+    colour, which a match of the pure colour alone counted as a gap (one run in
+    several hundred).
     """
     left, top, right, bottom = (round(v) for v in bl.get("AxesPx_RBV")[:4])
     area = img[top + 2 : bottom - 1, left + 2 : right - 1].astype(float)
+    target = hex_rgb(colour).astype(float)
+    near = np.abs(area - target).max(axis=-1) <= 60
     white = np.full(3, 255.0)
-    towards = hex_rgb(colour).astype(float) - white
+    towards = target - white
     share = ((area - white) @ towards) / (towards @ towards)  # 0 white .. 1 the colour
     off = np.linalg.norm(area - white - share[..., None] * towards, axis=-1)
-    return ((share >= 0.33) & (off <= 40)).any(axis=0)
+    return (near | ((share >= 0.33) & (off <= 40))).any(axis=0)
 
 
 def gaps_in_trace(columns: np.ndarray, min_width: int = 3) -> int:
