@@ -10,14 +10,16 @@ server's, then each circuit's, where the circuit's task may batch it for up
 to ``CAPROTO_SERVER_MAX_LATENCY_SEC``), so the completion overtook them on
 every move (pyepics saw ``RBV=2.994 | PUT-COMPLETE | RBV=3.0, DMOV=1``).
 
-Here a circuit holds back a put completion (or a refusal: an
-``ErrorResponse``) until everything posted before it
+Here a circuit that carries monitors holds back a put completion (or a
+refusal: an ``ErrorResponse``) until everything posted before it
 has gone out on that circuit: until the server's queue has handed on every
 update that was in it, and then the circuit's own task has sent every update
 that was in the circuit's queue. Each of the two steps waits at most
 :data:`MAX_WAIT` seconds, so a client that stopped reading still gets its
-completion. Updates for a circuit are still sent in order by one task, and
-nothing is added to the cost of a post when no completion is waiting.
+completion. A circuit without monitors (a ``caput`` tool's) sends its
+completions at once: no update can be ahead of them. Updates for a circuit
+are still sent in order by one task, and nothing is added to the cost of a
+post when no completion is waiting.
 
 Counted, not polled: the server counts the updates it has taken and handed
 on, a circuit those it has taken from its queue and sent (an update dropped
@@ -139,6 +141,8 @@ async def _updates_out(circuit: Any) -> None:
     """Wait until what was posted before now has been sent on ``circuit`` (bounded)."""
     if not getattr(circuit, "connected", True):
         return  # the client is gone: nothing will be sent, the completion neither
+    if not getattr(circuit, "subscriptions", True):
+        return  # no monitor on this circuit (a caput tool): no update can be ahead of it
     context = circuit.context
     mark = _marks(context, "_chartioc_taken").count + context.subscription_queue.qsize()
     if not await _marks(context, "_chartioc_handed_on").reached(mark, MAX_WAIT):
