@@ -157,7 +157,11 @@ def test_panel_shows_the_fit_of_an_xy_chart(beamline, qtbot):
     bl.put("det:motor:cen", 0.5, prefix=p)
     bl.put("motor.VAL", -1.5, prefix=p)
     assert bl.put("Clear", 1) == 1
-    qtbot.waitUntil(lambda: panel.chart.fit.text() == "Waiting", timeout=15000)
+    try:
+        qtbot.waitUntil(lambda: panel.chart.fit.text() == "Waiting", timeout=15000)
+    except qtbot.TimeoutError:
+        fit = {k: bl.get(k) for k in ("FitStatus_RBV", "FitPoints_RBV", "Kind", "X", "Y1")}
+        raise AssertionError(f"panel fit {panel.chart.fit.text()!r}; IOC {fit}") from None
     bl.put("motor.VAL", 2.5, prefix=p)  # across the peak
     qtbot.waitUntil(lambda: panel.chart.fit.text().startswith("OK"), timeout=15000)
     # the fit's numbers with the PVs' precision (4): the peak is where the detector has it
