@@ -31,7 +31,6 @@ is named.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -76,12 +75,7 @@ def unreadable(rules: AccessRules, pvdb: Mapping[str, Any]) -> set[str]:
     pvAccess reads go unchecked (p4p gives no per-client read hook), so such a PV is
     not served over pvAccess at all rather than served to everyone.
     """
-    denying = [r for r in rules.rules if r.action == "none"]
-    return {
-        name
-        for name in pvdb
-        if any(fnmatch.fnmatchcase(name, pattern) for r in denying for pattern in r.pvs)
-    }
+    return {name for name in pvdb if rules.may_hide(name)}
 
 
 def _peer_address(peer: str) -> str:
@@ -103,6 +97,8 @@ class _Entry:
             self.nt: Any = NTEnum()
             self.kind = "enum"
         elif dtype in (ChannelType.STRING, ChannelType.CHAR):
+            # CHAR channels here are the text waveforms (StatusMessage_RBV, Charts_RBV); the
+            # images are ChannelByte (dtype=bytes, uint8) and are left out (mirrored())
             self.nt, self.kind = NTScalar("s"), "text"
         else:
             code = _NUMBERS.get(dtype, "d")

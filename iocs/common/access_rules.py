@@ -44,10 +44,14 @@ class Rule:
     hosts: tuple[str, ...]
     users: tuple[str, ...]
 
+    def names(self, pvname: str) -> bool:
+        """Whether this rule's PVS patterns name ``pvname`` (whoever accesses it)."""
+        return any(fnmatch.fnmatchcase(pvname, p) for p in self.pvs)
+
     def matches(self, pvname: str, host: str, user: str) -> bool:
         """Whether this rule speaks for ``pvname`` accessed by ``user`` on ``host``."""
         return (
-            any(fnmatch.fnmatchcase(pvname, p) for p in self.pvs)
+            self.names(pvname)
             and any(fnmatch.fnmatchcase(host.lower(), h.lower()) for h in self.hosts)
             and any(fnmatch.fnmatchcase(user, u) for u in self.users)
         )
@@ -114,6 +118,10 @@ class AccessRules:
                     hosts += [a for a in resolve(host) if a not in hosts]
             rules.append(replace(rule, hosts=tuple(hosts)))
         return replace(self, rules=tuple(rules))
+
+    def may_hide(self, pvname: str) -> bool:
+        """Whether a ``none`` rule names ``pvname``: some client may not even read it."""
+        return any(rule.action == "none" and rule.names(pvname) for rule in self.rules)
 
     def action(self, pvname: str | tuple[str, ...], host: str, user: str) -> Action:
         """What ``user`` on ``host`` may do to a PV (before the PV's own limits).

@@ -83,3 +83,11 @@ def test_without_check_client_ip_resolving_changes_nothing() -> None:
     assert not rules.check_client_ip
     assert rules.resolved(lambda name: ("10.0.0.7",)) is rules
     assert rules.action("BL:m", "ctrl-pc1", "u") == "write"
+
+
+def test_a_none_rule_for_anyone_may_hide_a_pv():
+    rules = AccessRules.parse(
+        "write  *:Title  *  operator\nnone  *:Colormap  ctrl-pc1  alice\nwrite  *  *  *\n"
+    )
+    assert rules.may_hide("C:Colormap")  # for alice on ctrl-pc1, whoever asks
+    assert not rules.may_hide("C:Title") and not rules.may_hide("C:Window")
